@@ -1,0 +1,9 @@
+using System.CommandLine;
+using V2a.Cli;
+using V2a.Cli.Commands;
+
+var root = new RootCommand("v2a: generates soundtracks that fit a video (sound effects on the frame, ambience, music, speech).");
+root.Subcommands.Add(ProbeCommand.Create());
+root.Subcommands.Add(SelfCheckCommand.Create());
+
+return CliRunner.Run(root, args);
