@@ -5,7 +5,8 @@ namespace V2a.Media;
 
 /// <summary>
 /// Decodes any audio stream ffmpeg reads (from an audio or a video file) to mono float PCM in [-1, 1] at a
-/// requested rate, streamed in chunks through a pipe. Channels are averaged.
+/// requested rate, streamed in chunks through a pipe. Channels are downmixed by ffmpeg's standard matrix
+/// (stereo: each channel at −3 dB, so a tone on one channel keeps 0.707 of its amplitude).
 /// </summary>
 public static class AudioReader
 {
@@ -68,13 +69,12 @@ public static class AudioReader
 
         if (p.WaitForExit() != 0)
         {
-            var reason = p.LastError();
-            if (reason.Contains("matches no streams", StringComparison.Ordinal))
+            if (p.ErrorText().Contains("matches no streams", StringComparison.Ordinal))
             {
                 throw new BadInputException(path, streamIndex == 0 ? "has no audio stream" : $"has no audio stream #{streamIndex}");
             }
 
-            throw new BadInputException(path, $"ffmpeg could not decode its audio ({reason})");
+            throw new BadInputException(path, $"ffmpeg could not decode its audio ({p.LastError()})");
         }
 
         if (!any && maxSeconds is not 0)

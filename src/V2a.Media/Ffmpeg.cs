@@ -110,6 +110,9 @@ internal sealed class ToolProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>The last lines ffmpeg printed on stderr (at most 20).</summary>
+    public string ErrorText() => _stderr.Result;
+
     /// <summary>The last line ffmpeg printed on stderr, the usual place of its reason.</summary>
     public string LastError()
     {

@@ -1,0 +1,115 @@
+namespace V2a.Media.Tests;
+
+public sealed class MuxerTests : IDisposable
+{
+    private readonly TestMedia _media = new();
+
+    public void Dispose() => _media.Dispose();
+
+    private string Track(string name, double seconds, double hz = 1000)
+    {
+        var samples = Enumerable.Range(0, (int)(seconds * 16_000)).Select(i => 0.3f * MathF.Sin(2 * MathF.PI * (float)hz * i / 16_000)).ToArray();
+        var path = _media.PathOf(name);
+        AudioWriter.WriteFile(path, samples, 16_000);
+        return path;
+    }
+
+    [Theory]
+    [InlineData("out.mp4", "aac")]
+    [InlineData("out.mov", "aac")]
+    [InlineData("out.mkv", "opus")]
+    public void Replaces_audio_copying_the_video_stream_with_the_container_codec(string name, string codec)
+    {
+        var video = _media.Video("in.mp4", seconds: 2);
+        var output = _media.PathOf(name);
+
+        Muxer.Mux(video, Track("gen.wav", 2), output);
+
+        var info = MediaProbe.Probe(output);
+        Assert.Equal(TestMedia.VideoPacketHash(video), TestMedia.VideoPacketHash(output));
+        Assert.Equal(codec, Assert.Single(info.Audio).Codec);
+    }
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(3.5)]
+    public void Pads_or_trims_the_track_to_the_video_duration(double trackSeconds)
+    {
+        var video = _media.Video("in.mp4", seconds: 2, audio: false);
+        var output = _media.PathOf("out.mkv");
+
+        Muxer.Mux(video, Track("gen.wav", trackSeconds), output);
+
+        var audio = AudioReader.ReadAll(output, 16_000);
+        Assert.InRange(audio.Length / 16_000.0, 1.97, 2.03);
+        if (trackSeconds < 2)
+        {
+            Assert.True(audio[^800..].Max(MathF.Abs) < 0.01f, "the padding is silence");
+        }
+    }
+
+    [Fact]
+    public void Keeps_the_original_as_a_second_track()
+    {
+        var video = _media.Video("in.mp4", seconds: 2);
+        var output = _media.PathOf("out.mp4");
+
+        Muxer.Mux(video, Track("gen.wav", 2, hz: 1000), output, new MuxOptions { Original = OriginalAudio.Track });
+
+        Assert.Equal(2, MediaProbe.Probe(output).Audio.Count);
+        Assert.InRange(AudioIoTests.ZeroCrossingHz(AudioReader.ReadAll(output, 16_000, streamIndex: 0), 16_000), 990, 1010);
+        Assert.InRange(AudioIoTests.ZeroCrossingHz(AudioReader.ReadAll(output, 16_000, streamIndex: 1), 16_000), 435, 445);
+    }
+
+    [Fact]
+    public void Mixes_the_generated_track_under_the_original_into_one_track()
+    {
+        var video = _media.Video("in.mp4", seconds: 2);
+        var output = _media.PathOf("out.mp4");
+
+        Muxer.Mux(video, Track("gen.wav", 2), output, new MuxOptions { Original = OriginalAudio.Mix, MixGainDb = -6 });
+
+        var mixed = AudioReader.ReadAll(output, 16_000);
+        Assert.Single(MediaProbe.Probe(output).Audio);
+        // Both tones are present: more zero crossings than 440 Hz alone, fewer than 1 kHz alone would not tell; check energy.
+        var rms = Math.Sqrt(mixed.Average(x => x * x));
+        Assert.InRange(rms, 0.13, 0.25); // 0.0884 (lavfi sine) and 0.106 (0.3 at -6 dB) in quadrature ≈ 0.138
+    }
+
+    [Fact]
+    public void Writes_provenance_tags_into_the_container()
+    {
+        var video = _media.Video("in.mp4", seconds: 1);
+        var output = _media.PathOf("out.mp4");
+
+        Muxer.Mux(video, Track("gen.wav", 1), output, new MuxOptions { Tags = new Dictionary<string, string> { ["comment"] = "AI-generated audio", ["v2a_seed"] = "42" } });
+
+        var tags = TestMedia.Run("ffprobe", ["-v", "error", "-show_entries", "format_tags", "-of", "default=nw=1", output]);
+        Assert.Contains("comment=AI-generated audio", tags);
+        Assert.Contains("v2a_seed=42", tags);
+    }
+
+    [Fact]
+    public void A_failed_mux_leaves_no_output_and_names_the_file()
+    {
+        var video = _media.Video("in.mp4", seconds: 1);
+        var junkAudio = _media.PathOf("junk.wav");
+        File.WriteAllText(junkAudio, "not audio");
+        var output = _media.PathOf("out.mp4");
+
+        Assert.Throws<BadInputException>(() => Muxer.Mux(video, junkAudio, output));
+
+        Assert.False(File.Exists(output));
+        Assert.DoesNotContain(Directory.GetFiles(_media.Dir), f => f.Contains("v2a-tmp", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Refuses_h264_into_webm_rather_than_re_encoding()
+    {
+        var video = _media.Video("in.mp4", seconds: 1);
+
+        var e = Assert.Throws<BadInputException>(() => Muxer.Mux(video, Track("gen.wav", 1), _media.PathOf("out.webm")));
+
+        Assert.Contains("re-encoding", e.Message);
+    }
+}
