@@ -31,8 +31,11 @@ public sealed record AudioSettings
     /// <summary>Mel frames per second (62.5 at 16 kHz / hop 256).</summary>
     public double FramesPerSecond => (double)SampleRate / HopLength;
 
-    /// <summary>Mel frames covering <paramref name="seconds"/> of audio (8 s → 500).</summary>
-    public int FramesFor(double seconds) => (int)Math.Round(seconds * FramesPerSecond);
+    /// <summary>
+    /// Mel frames of <paramref name="seconds"/> of audio: ⌊samples / hop⌋, exactly what the mel front end
+    /// (V2a.Audio.LogMel, V2a.Model.Audio.MelSpectrogram) produces (8 s → 500).
+    /// </summary>
+    public int FramesFor(double seconds) => (int)(SamplesFor(seconds) / HopLength);
 
     /// <summary>Samples covering <paramref name="seconds"/> of audio.</summary>
     public long SamplesFor(double seconds) => (long)Math.Round(seconds * SampleRate);

@@ -28,19 +28,32 @@ public sealed class AudioWriter : IDisposable
     private readonly int _sampleRate;
     private readonly FileStream? _wav;
     private readonly ToolProcess? _flac;
+    private readonly IReadOnlyDictionary<string, string>? _tags;
     private long _samples;
     private bool _done;
 
-    public AudioWriter(string path, int sampleRate, AudioFileFormat? format = null)
+    /// <param name="tags">Metadata to store: every key in FLAC (Vorbis comments); in WAV only "comment"
+    /// (INFO/ICMT) and "encoder" or "tool" (INFO/ISFT), the keys its INFO chunk has room for.</param>
+    public AudioWriter(string path, int sampleRate, AudioFileFormat? format = null, IReadOnlyDictionary<string, string>? tags = null)
     {
         _format = format ?? FormatFor(path);
         _sampleRate = sampleRate;
+        _tags = tags;
         _file = AtomicFile.Create(path);
         if (_format == AudioFileFormat.Flac)
         {
-            _flac = Ffmpeg.Start(Ffmpeg.FfmpegExe,
-                ["-v", "error", "-nostdin", "-y", "-f", "f32le", "-ar", sampleRate.ToString(CultureInfo.InvariantCulture), "-ac", "1",
-                 "-i", "pipe:0", "-c:a", "flac", "-sample_fmt", "s16", _file.TempPath], pipeStdin: true);
+            var args = new List<string>
+            {
+                "-v", "error", "-nostdin", "-y", "-f", "f32le", "-ar", sampleRate.ToString(CultureInfo.InvariantCulture), "-ac", "1",
+                "-i", "pipe:0", "-c:a", "flac", "-sample_fmt", "s16", "-fflags", "+bitexact", "-flags:a", "+bitexact",
+            };
+            foreach (var (key, value) in tags ?? new Dictionary<string, string>())
+            {
+                args.AddRange(["-metadata", $"{key}={value}"]);
+            }
+
+            args.Add(_file.TempPath);
+            _flac = Ffmpeg.Start(Ffmpeg.FfmpegExe, args, pipeStdin: true);
         }
         else
         {
@@ -98,33 +111,82 @@ public sealed class AudioWriter : IDisposable
         }
         else
         {
-            WriteWavHeader(_wav!, _samples, _sampleRate, _format == AudioFileFormat.WavFloat);
-            _wav!.Dispose();
+            var info = InfoChunk(_tags);
+            WriteWavHeader(_wav!, _samples, _sampleRate, _format == AudioFileFormat.WavFloat, info.Length);
+            _wav!.Seek(0, SeekOrigin.End);
+            _wav.Write(info);
+            _wav.Dispose();
         }
 
         _file.Commit();
     }
 
     /// <summary>Writes a whole buffer to <paramref name="path"/>, atomically.</summary>
-    public static void WriteFile(string path, ReadOnlySpan<float> samples, int sampleRate, AudioFileFormat? format = null)
+    public static void WriteFile(string path, ReadOnlySpan<float> samples, int sampleRate, AudioFileFormat? format = null,
+        IReadOnlyDictionary<string, string>? tags = null)
     {
-        using var w = new AudioWriter(path, sampleRate, format);
+        using var w = new AudioWriter(path, sampleRate, format, tags);
         w.Write(samples);
         w.Commit();
     }
 
-    private static void WriteWavHeader(FileStream s, long samples, int sampleRate, bool isFloat)
+    /// <summary>A RIFF LIST/INFO chunk with ICMT (comment) and ISFT (software), or nothing without tags.</summary>
+    private static byte[] InfoChunk(IReadOnlyDictionary<string, string>? tags)
+    {
+        if (tags is null)
+        {
+            return [];
+        }
+
+        var fields = new List<(string Id, string Text)>();
+        if (tags.TryGetValue("comment", out var comment))
+        {
+            fields.Add(("ICMT", comment));
+        }
+
+        if (tags.TryGetValue("encoder", out var tool) || tags.TryGetValue("tool", out tool))
+        {
+            fields.Add(("ISFT", tool));
+        }
+
+        if (fields.Count == 0)
+        {
+            return [];
+        }
+
+        using var body = new MemoryStream();
+        body.Write("INFO"u8);
+        foreach (var (id, text) in fields)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(text + "\0");
+            body.Write(System.Text.Encoding.ASCII.GetBytes(id));
+            body.Write(BitConverter.GetBytes((uint)bytes.Length));
+            body.Write(bytes);
+            if (bytes.Length % 2 == 1)
+            {
+                body.WriteByte(0); // chunks are word-aligned
+            }
+        }
+
+        using var chunk = new MemoryStream();
+        chunk.Write("LIST"u8);
+        chunk.Write(BitConverter.GetBytes((uint)body.Length));
+        body.WriteTo(chunk);
+        return chunk.ToArray();
+    }
+
+    private static void WriteWavHeader(FileStream s, long samples, int sampleRate, bool isFloat, int trailingBytes)
     {
         var bytesPerSample = isFloat ? 4 : 2;
         var dataBytes = samples * bytesPerSample;
-        if (dataBytes > uint.MaxValue - 36)
+        if (dataBytes > uint.MaxValue - 36 - trailingBytes)
         {
             throw new BadInputException(s.Name, "audio too long for a WAV file (4 GiB); write FLAC instead");
         }
 
         Span<byte> h = stackalloc byte[44];
         "RIFF"u8.CopyTo(h);
-        BinaryPrimitives.WriteUInt32LittleEndian(h[4..], (uint)(36 + dataBytes));
+        BinaryPrimitives.WriteUInt32LittleEndian(h[4..], (uint)(36 + dataBytes + trailingBytes));
         "WAVE"u8.CopyTo(h[8..]);
         "fmt "u8.CopyTo(h[12..]);
         BinaryPrimitives.WriteUInt32LittleEndian(h[16..], 16);

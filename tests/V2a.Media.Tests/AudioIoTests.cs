@@ -59,6 +59,22 @@ public sealed class AudioIoTests : IDisposable
         Assert.True(maxErr <= tolerance + 1e-6, $"max error {maxErr}");
     }
 
+    [Theory]
+    [InlineData("tagged.flac")]
+    [InlineData("tagged.wav")]
+    public void Stores_the_comment_tag_where_the_format_has_room(string name)
+    {
+        var path = _media.PathOf(name);
+        var tags = new Dictionary<string, string> { ["comment"] = "AI-generated audio: v2a", ["v2a_seed"] = "7" };
+
+        AudioWriter.WriteFile(path, new float[1600], 16_000, tags: tags);
+
+        var shown = TestMedia.Run("ffprobe", ["-v", "error", "-show_entries", "format_tags", "-of", "default=nw=1", path]);
+        Assert.Contains("AI-generated audio: v2a", shown);
+        Assert.Equal(name.EndsWith(".flac", StringComparison.Ordinal), shown.Contains("v2a_seed=7", StringComparison.Ordinal));
+        Assert.Equal(1600, AudioReader.ReadAll(path, 16_000).Length);
+    }
+
     [Fact]
     public void Wav_clips_out_of_range_samples_instead_of_wrapping()
     {
