@@ -5,5 +5,6 @@ using V2a.Cli.Commands;
 var root = new RootCommand("v2a: generates soundtracks that fit a video (sound effects on the frame, ambience, music, speech).");
 root.Subcommands.Add(ProbeCommand.Create());
 root.Subcommands.Add(SelfCheckCommand.Create());
+root.Subcommands.Add(CorpusCommands.Create());
 
 return CliRunner.Run(root, args);
