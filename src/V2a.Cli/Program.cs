@@ -6,5 +6,7 @@ var root = new RootCommand("v2a: generates soundtracks that fit a video (sound e
 root.Subcommands.Add(ProbeCommand.Create());
 root.Subcommands.Add(SelfCheckCommand.Create());
 root.Subcommands.Add(CorpusCommands.Create());
+root.Subcommands.Add(WatermarkCommands.Create());
+root.Subcommands.Add(ProvenanceCommands.Create());
 
 return CliRunner.Run(root, args);

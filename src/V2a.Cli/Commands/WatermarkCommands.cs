@@ -1,0 +1,182 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using V2a.Watermark;
+using V2a.Watermark.Bench;
+
+namespace V2a.Cli.Commands;
+
+/// <summary><c>v2a watermark detect|embed|bench</c>: the mark every generated track carries (docs/watermark.md).</summary>
+public static class WatermarkCommands
+{
+    public static Command Create()
+    {
+        var cmd = new Command("watermark", "Detect or embed v2a's inaudible watermark, or run its robustness benchmark.");
+        cmd.Subcommands.Add(Detect());
+        cmd.Subcommands.Add(Embed());
+        cmd.Subcommands.Add(BenchCommand());
+        return cmd;
+    }
+
+    private static Option<string?> KeyOption() => new("--key")
+    {
+        Description = $"Watermark key (default: ${WatermarkKey.EnvironmentVariable}, else the public key).",
+    };
+
+    private static Command Detect()
+    {
+        var file = new Argument<string>("file") { Description = "An audio or video file." };
+        var key = KeyOption();
+        var json = CliOptions.Json();
+        var cmd = new Command("detect", "Tell whether a file's audio carries the v2a watermark; decode its payload.") { file, key, json };
+        cmd.SetAction(parse =>
+        {
+            var r = WatermarkFiles.Detect(parse.GetValue(file)!, WatermarkKey.Resolve(parse.GetValue(key)));
+            if (parse.GetValue(json))
+            {
+                CliOptions.WriteJson(r);
+                return ExitCodes.Ok;
+            }
+
+            var inv = CultureInfo.InvariantCulture;
+            Console.WriteLine($"verdict:   {VerdictText(r.Verdict)}");
+            if (r.Verdict is Verdict.Watermarked or Verdict.NotWatermarked)
+            {
+                Console.WriteLine($"score:     {r.Score.ToString("0.00", inv)} (threshold {r.Threshold.ToString("0.00", inv)}, "
+                    + $"{r.HypothesesSearched} alignments searched)");
+                Console.WriteLine($"false-positive probability: {FormatProbability(r)}");
+            }
+
+            if (r.Detected)
+            {
+                Console.WriteLine($"payload:   {(r.Payload is { } p ? $"{p.Hex} (model {p.ModelId:x4}, generation {p.GenerationId:x8}), CRC ok" : "not decoded")}");
+                foreach (var range in r.Ranges)
+                {
+                    Console.WriteLine($"found in:  {range.StartSeconds.ToString("0.00", inv)}–{range.EndSeconds.ToString("0.00", inv)} s (score {range.Score.ToString("0.0", inv)})");
+                }
+            }
+
+            Console.WriteLine($"audio:     {r.DurationSeconds.ToString("0.00", inv)} s; key {r.KeyFingerprint}; layout {r.Layout}");
+            Console.WriteLine($"note:      {r.Note}");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Embed()
+    {
+        var input = new Argument<string>("in") { Description = "Audio or video file to mark." };
+        var output = new Argument<string>("out") { Description = "Output: .wav, .flac, .mp3, .m4a, .ogg, .opus, or .mp4/.mov/.mkv for a video input." };
+        var key = KeyOption();
+        var payloadHex = new Option<string?>("--payload") { Description = "Payload as 12 hex digits (model 4, generation 8); default: derived from the input's SHA-256." };
+        var json = CliOptions.Json();
+        var cmd = new Command("embed", "Watermark audio you bring (sample rate and channels are kept).") { input, output, key, payloadHex, json };
+        cmd.SetAction(parse =>
+        {
+            var inPath = parse.GetValue(input)!;
+            var hex = parse.GetValue(payloadHex);
+            var payload = hex is null ? WatermarkFiles.DefaultPayloadFor(inPath) : WatermarkPayload.ParseHex(hex);
+            var k = WatermarkKey.Resolve(parse.GetValue(key));
+            var report = WatermarkFiles.Embed(inPath, parse.GetValue(output)!, payload, k);
+            if (parse.GetValue(json))
+            {
+                CliOptions.WriteJson(new { output = parse.GetValue(output), payload = payload.Hex, key = k.ToString(), report });
+                return ExitCodes.Ok;
+            }
+
+            var inv = CultureInfo.InvariantCulture;
+            Console.WriteLine(report.Silent
+                ? $"{parse.GetValue(output)}: written; the input is silent, so it carries no mark"
+                : $"{parse.GetValue(output)}: marked with payload {payload.Hex}, key {k}; mark-to-audio SNR {report.SnrDb.ToString("0.0", inv)} dB, "
+                  + $"per-tile mark-to-audio ratio median {report.TileRatioMedianDb.ToString("0.0", inv)} dB (95% under {report.TileRatioP95Db.ToString("0.0", inv)} dB), "
+                  + $"spectral-shape correlation {report.SpectralShapeCorrelation.ToString("0.00", inv)}");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command BenchCommand()
+    {
+        var clips = new Option<int>("--clips") { Description = "Marked clips in the robustness matrix.", DefaultValueFactory = _ => 200 };
+        var unmarked = new Option<int>("--unmarked") { Description = "Unmarked clips for the false-alarm count.", DefaultValueFactory = _ => 10_000 };
+        var seconds = new Option<double>("--seconds") { Description = "Length of each marked clip in seconds.", DefaultValueFactory = _ => 8 };
+        var folder = new Option<string?>("--folder") { Description = "A folder of audio/video files (corpus or generated output) to include." };
+        var seed = new Option<int>("--seed") { Description = "Random seed of the synthesised clips and attacks.", DefaultValueFactory = _ => 1 };
+        var output = new Option<string?>("--out") { Description = "Write the results as JSON to this file (e.g. bench/watermark/results.json)." };
+        var cmd = new Command("bench", "Run the watermark robustness matrix, the false-alarm test and the speed test.")
+        {
+            clips, unmarked, seconds, folder, seed, output,
+        };
+        cmd.SetAction(parse =>
+        {
+            var options = new BenchOptions
+            {
+                Clips = parse.GetValue(clips),
+                Unmarked = parse.GetValue(unmarked),
+                ClipSeconds = parse.GetValue(seconds),
+                Folder = parse.GetValue(folder),
+                Seed = parse.GetValue(seed),
+            };
+            if (options.Clips < 2 || options.Unmarked < 1)
+            {
+                throw new BadInputException(null, "--clips must be at least 2 and --unmarked at least 1");
+            }
+
+            var results = WatermarkBench.Run(options, new ConsoleProgress());
+            var text = JsonSerializer.Serialize(results, CliOptions.JsonOptions);
+            if (parse.GetValue(output) is { } path)
+            {
+                AtomicFile.WriteAllText(path, text + "\n");
+            }
+
+            Console.WriteLine(BenchTable(results));
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    /// <summary>The results as the Markdown table docs/watermark.md shows.</summary>
+    public static string BenchTable(BenchResults r)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var lines = new List<string>
+        {
+            $"{r.Options.Clips} marked clips of {r.Options.ClipSeconds.ToString("0.#", inv)} s; {r.Unmarked.Clips} unmarked clips; layout {r.Layout}; {r.Date}",
+            "",
+            "| attack | detected | detection rate | payload decoded | payload rate | mean score | min score |",
+            "|---|---|---|---|---|---|---|",
+        };
+        foreach (var a in r.Matrix)
+        {
+            lines.Add($"| {a.Attack} | {a.Detected}/{a.Clips} | {(100 * a.DetectionRate).ToString("0.0", inv)}% | {a.PayloadDecoded}/{a.Clips} | "
+                + $"{(100 * a.PayloadRate).ToString("0.0", inv)}% | {a.MeanScore.ToString("0.0", inv)} | {a.MinScore.ToString("0.0", inv)} |");
+        }
+
+        var u = r.Unmarked;
+        lines.Add("");
+        lines.Add($"unmarked: {u.FalseAlarms} false alarms in {u.Clips} clips; highest score {u.MaxScore.ToString("0.00", inv)} "
+            + $"(threshold ≥ {u.Threshold.ToString("0.00", inv)}); fixed-hypothesis score mean {u.FixedHypothesisMean.ToString("0.000", inv)}, "
+            + $"std {u.FixedHypothesisStd.ToString("0.000", inv)}; above 3: {u.FixedAbove3} (N(0,1) expects {u.ExpectedAbove3.ToString("0.0", inv)}), "
+            + $"above 4: {u.FixedAbove4} (expects {u.ExpectedAbove4.ToString("0.00", inv)}); too short/quiet: {u.TooShortOrQuiet}");
+        lines.Add($"mark-to-audio SNR: min {r.SnrDbMin.ToString("0.00", inv)} dB, median {r.SnrDbMedian.ToString("0.00", inv)} dB; "
+            + $"spectral-shape correlation: min {r.ShapeCorrelationMin.ToString("0.000", inv)}, median {r.ShapeCorrelationMedian.ToString("0.000", inv)}; "
+            + $"per-tile mark-to-audio ratio: median {r.TileRatioMedianDb.ToString("0.0", inv)} dB, 95th percentile ≤ {r.TileRatioP95DbMax.ToString("0.0", inv)} dB on every clip");
+        lines.Add($"speed (one thread, {r.Speed.AudioSeconds:0} s of audio): embed {r.Speed.EmbedRealTimeFactor.ToString("0", inv)}× real time, "
+            + $"detect {r.Speed.DetectRealTimeFactor.ToString("0", inv)}× real time");
+        return string.Join('\n', lines);
+    }
+
+    private static string VerdictText(Verdict v) => v switch
+    {
+        Verdict.Watermarked => "WATERMARKED (v2a mark found)",
+        Verdict.NotWatermarked => "not watermarked (no v2a mark found)",
+        Verdict.TooShort => "too short to decide",
+        Verdict.TooQuiet => "too quiet to decide",
+        _ => "no audio stream",
+    };
+
+    private static string FormatProbability(DetectionResult r) =>
+        r.Log10FalsePositiveProbability < -300 || r.FalsePositiveProbability == 0
+            ? $"1e{Math.Floor(r.Log10FalsePositiveProbability).ToString(CultureInfo.InvariantCulture)}"
+            : r.FalsePositiveProbability.ToString("0.##e+0", CultureInfo.InvariantCulture);
+}

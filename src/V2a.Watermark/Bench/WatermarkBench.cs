@@ -1,0 +1,268 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using V2a.Media;
+
+namespace V2a.Watermark.Bench;
+
+/// <summary>Options of the robustness / false-alarm benchmark (<c>v2a watermark bench</c>).</summary>
+public sealed record BenchOptions
+{
+    /// <summary>Marked clips in the robustness matrix.</summary>
+    public int Clips { get; init; } = 200;
+
+    /// <summary>Unmarked clips in the false-alarm set.</summary>
+    public int Unmarked { get; init; } = 10_000;
+
+    /// <summary>Length of each marked clip in seconds (8 s: the generator's default clip).</summary>
+    public double ClipSeconds { get; init; } = 8;
+
+    /// <summary>Optional folder of audio/video files (a corpus, generated output) mixed into both sets.</summary>
+    public string? Folder { get; init; }
+
+    public int Seed { get; init; } = 1;
+
+    public int Threads { get; init; } = Environment.ProcessorCount;
+}
+
+/// <summary>One row of the matrix.</summary>
+public sealed record AttackResult(string Attack, int Clips, int Detected, double DetectionRate, int PayloadDecoded,
+    double PayloadRate, double MeanScore, double MinScore, IReadOnlyDictionary<string, double> MeanScoreByKind, IReadOnlyList<string> Missed);
+
+public sealed record UnmarkedResult(int Clips, int FalseAlarms, double MaxScore, double Threshold, double FixedHypothesisMean,
+    double FixedHypothesisStd, int FixedAbove3, double ExpectedAbove3, int FixedAbove4, double ExpectedAbove4,
+    int TooShortOrQuiet, IReadOnlyDictionary<string, int> ByKind, IReadOnlyDictionary<string, double> MaxScoreByKind);
+
+public sealed record SpeedResult(double AudioSeconds, double EmbedSeconds, double DetectSeconds, double EmbedRealTimeFactor, double DetectRealTimeFactor);
+
+public sealed record BenchResults
+{
+    public required string Layout { get; init; }
+    public required BenchOptions Options { get; init; }
+    public required IReadOnlyList<AttackResult> Matrix { get; init; }
+    public required UnmarkedResult Unmarked { get; init; }
+    public required double SnrDbMin { get; init; }
+    public required double SnrDbMedian { get; init; }
+    public required double ShapeCorrelationMin { get; init; }
+    public required double ShapeCorrelationMedian { get; init; }
+    public required double TileRatioMedianDb { get; init; }
+    public required double TileRatioP95DbMax { get; init; }
+    public required SpeedResult Speed { get; init; }
+    public required string Date { get; init; }
+    public double WallSeconds { get; init; }
+}
+
+/// <summary>
+/// The benchmark behind issue #6's figures: marks <see cref="BenchOptions.Clips"/> clips (synthesised speech, music,
+/// noise, impacts, ambience, plus any files given), runs every attack on each and detects; runs the detector on
+/// <see cref="BenchOptions.Unmarked"/> unmarked clips (the same kinds, silence, and audio marked with other keys);
+/// times embedding and detection of 60 s on one thread.
+/// </summary>
+public static class WatermarkBench
+{
+    public static BenchResults Run(BenchOptions o, IProgressSink progress)
+    {
+        var wall = Stopwatch.StartNew();
+        var s = WatermarkSettings.Default;
+        var temp = Directory.CreateTempSubdirectory("v2a-wm-bench-").FullName;
+        try
+        {
+            var synth = new ClipSynth(s.SampleRate, temp);
+            var attacks = new Attacks(s.SampleRate, s.Hop, temp);
+            var files = o.Folder is null ? [] : ListMedia(o.Folder);
+            var speed = MeasureSpeed(synth, s);
+
+            // Robustness matrix.
+            var marked = new ConcurrentDictionary<int, (Clip Clip, float[] Marked, WatermarkPayload Payload, EmbedReport Report)>();
+            var kinds = new[] { ClipKind.Speech, ClipKind.Music, ClipKind.Noise, ClipKind.Impacts, ClipKind.Ambience };
+            var done = 0;
+            Parallel.For(0, o.Clips, new ParallelOptions { MaxDegreeOfParallelism = o.Threads }, i =>
+            {
+                var seed = (o.Seed * 1_000_003) + i;
+                var clip = i < files.Count
+                    ? FromFile(files[i], s, o.ClipSeconds)
+                    : synth.Make(kinds[i % kinds.Length], seed, o.ClipSeconds);
+                var rng = new Random(seed);
+                var payload = new WatermarkPayload((ushort)rng.Next(65536), (uint)rng.NextInt64(1L << 32));
+                var (y, report) = Watermarker.EmbedWithReport(clip.Samples, s.SampleRate, payload, WatermarkKey.Public, s);
+                marked[i] = (clip, y, payload, report);
+                progress.Report("marking clips", Interlocked.Increment(ref done), o.Clips);
+            });
+
+            var attackList = Enum.GetValues<Attack>();
+            var outcomes = new ConcurrentBag<(Attack Attack, string Clip, bool Detected, bool PayloadOk, double Score)>();
+            done = 0;
+            Parallel.For(0, o.Clips * attackList.Length, new ParallelOptions { MaxDegreeOfParallelism = o.Threads }, k =>
+            {
+                var i = k / attackList.Length;
+                var attack = attackList[k % attackList.Length];
+                var (clip, y, payload, _) = marked[i];
+                var rng = new Random((o.Seed * 7919) + k);
+                var attacked = attacks.Apply(attack, y, rng, () => marked[(i + 1 + rng.Next(o.Clips - 1)) % o.Clips].Clip.Samples);
+                var r = Watermarker.Detect(attacked, s.SampleRate, WatermarkKey.Public, s);
+                outcomes.Add((attack, clip.Name, r.Detected, r.Payload == payload, r.Score));
+                progress.Report("attacks", Interlocked.Increment(ref done), o.Clips * attackList.Length);
+            });
+
+            var matrix = attackList.Select(a =>
+            {
+                var rows = outcomes.Where(x => x.Attack == a).ToList();
+                var det = rows.Count(x => x.Detected);
+                var pay = rows.Count(x => x.PayloadOk);
+                return new AttackResult(a.ToString(), rows.Count, det, (double)det / rows.Count, pay, (double)pay / rows.Count,
+                    rows.Average(x => x.Score), rows.Min(x => x.Score),
+                    rows.GroupBy(x => x.Clip.Split('-')[0]).ToDictionary(g => g.Key, g => Math.Round(g.Average(x => x.Score), 2)),
+                    [.. rows.Where(x => !x.Detected).Select(x => x.Clip).Order()]);
+            }).ToList();
+
+            var unmarked = RunUnmarked(o, s, synth, files, progress);
+            var reports = marked.Values.Select(m => m.Report).Where(r => !r.Silent).ToList();
+            return new BenchResults
+            {
+                Layout = s.Version,
+                Options = o,
+                Matrix = matrix,
+                Unmarked = unmarked,
+                SnrDbMin = reports.Min(r => r.SnrDb),
+                SnrDbMedian = Median(reports.Select(r => r.SnrDb)),
+                ShapeCorrelationMin = reports.Min(r => r.SpectralShapeCorrelation),
+                ShapeCorrelationMedian = Median(reports.Select(r => r.SpectralShapeCorrelation)),
+                TileRatioMedianDb = Median(reports.Select(r => r.TileRatioMedianDb)),
+                TileRatioP95DbMax = reports.Max(r => r.TileRatioP95Db),
+                Speed = speed,
+                Date = DateTime.UtcNow.ToString("yyyy-MM-dd"),
+                WallSeconds = wall.Elapsed.TotalSeconds,
+            };
+        }
+        finally
+        {
+            Directory.Delete(temp, recursive: true);
+        }
+    }
+
+    private static UnmarkedResult RunUnmarked(BenchOptions o, WatermarkSettings s, ClipSynth synth, IReadOnlyList<string> files, IProgressSink progress)
+    {
+        // Long source clips per kind, cut into many excerpts of 3–10 s (espeak-ng is too slow to call 10,000 times).
+        var sourceKinds = new[] { ClipKind.Speech, ClipKind.Music, ClipKind.Noise, ClipKind.Impacts, ClipKind.Ambience };
+        var sourcesPerKind = Math.Max(4, Math.Min(60, o.Unmarked / 100));
+        var sources = new ConcurrentDictionary<(ClipKind, int), float[]>();
+        var done = 0;
+        Parallel.For(0, sourceKinds.Length * sourcesPerKind, new ParallelOptions { MaxDegreeOfParallelism = o.Threads }, k =>
+        {
+            var kind = sourceKinds[k % sourceKinds.Length];
+            sources[(kind, k / sourceKinds.Length)] = synth.Make(kind, 50_000_000 + (o.Seed * 10_007) + k, 30).Samples;
+            progress.Report("unmarked sources", Interlocked.Increment(ref done), sourceKinds.Length * sourcesPerKind);
+        });
+
+        var otherKey = WatermarkKey.FromText($"bench other key {o.Seed}");
+        var results = new ConcurrentBag<(string Kind, DetectionResult R)>();
+        done = 0;
+        Parallel.For(0, o.Unmarked, new ParallelOptions { MaxDegreeOfParallelism = o.Threads }, i =>
+        {
+            var rng = new Random((o.Seed * 31) + (i * 7));
+            var seconds = 3 + (rng.NextDouble() * 7);
+            var n = (int)(seconds * s.SampleRate);
+            // 8 kinds: the five synthesised ones, silence, a mixture of two, and audio marked with another key.
+            var slot = i % 8;
+            string kind;
+            float[] x;
+            if (files.Count > 0 && i % 10 == 9)
+            {
+                kind = "folder";
+                x = FromFile(files[rng.Next(files.Count)], s, seconds).Samples;
+            }
+            else if (slot < 5)
+            {
+                kind = sourceKinds[slot].ToString().ToLowerInvariant();
+                x = Cut(sources[(sourceKinds[slot], rng.Next(sourcesPerKind))], n, rng);
+            }
+            else if (slot == 5)
+            {
+                kind = "silence";
+                x = synth.Make(ClipKind.Silence, i, seconds).Samples;
+            }
+            else if (slot == 6)
+            {
+                kind = "mixture";
+                var a = Cut(sources[(sourceKinds[rng.Next(5)], rng.Next(sourcesPerKind))], n, rng);
+                var b = Cut(sources[(sourceKinds[rng.Next(5)], rng.Next(sourcesPerKind))], n, rng);
+                x = a.Zip(b, (p, q) => p + (0.7f * q)).ToArray();
+            }
+            else
+            {
+                kind = "other-key";
+                var a = Cut(sources[(sourceKinds[rng.Next(5)], rng.Next(sourcesPerKind))], n, rng);
+                x = Watermarker.Embed(a, s.SampleRate, new WatermarkPayload((ushort)i, (uint)i), otherKey, s);
+            }
+
+            results.Add((kind, Watermarker.Detect(x, s.SampleRate, WatermarkKey.Public, s)));
+            progress.Report("unmarked", Interlocked.Increment(ref done), o.Unmarked);
+        });
+
+        var decided = results.Where(r => r.R.Verdict is Verdict.Watermarked or Verdict.NotWatermarked).ToList();
+        var fixedScores = decided.Select(r => r.R.FixedHypothesisScore).ToList();
+        var mean = fixedScores.Average();
+        var std = Math.Sqrt(fixedScores.Sum(z => (z - mean) * (z - mean)) / Math.Max(1, fixedScores.Count - 1));
+        return new UnmarkedResult(
+            results.Count,
+            results.Count(r => r.R.Detected),
+            decided.Max(r => r.R.Score),
+            decided.Max(r => r.R.Threshold),
+            mean,
+            std,
+            fixedScores.Count(z => z > 3),
+            fixedScores.Count * Gaussian.UpperTail(3),
+            fixedScores.Count(z => z > 4),
+            fixedScores.Count * Gaussian.UpperTail(4),
+            results.Count(r => r.R.Verdict is Verdict.TooShort or Verdict.TooQuiet),
+            results.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Count()),
+            decided.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Max(r => r.R.Score)));
+    }
+
+    private static SpeedResult MeasureSpeed(ClipSynth synth, WatermarkSettings s)
+    {
+        var x = synth.Make(ClipKind.Music, 424242, 60).Samples;
+        var payload = new WatermarkPayload(1, 2);
+        Watermarker.Embed(x[..(s.SampleRate * 5)], s.SampleRate, payload, WatermarkKey.Public, s); // warm-up (JIT)
+        var sw = Stopwatch.StartNew();
+        var y = Watermarker.Embed(x, s.SampleRate, payload, WatermarkKey.Public, s);
+        var embed = sw.Elapsed.TotalSeconds;
+        Watermarker.Detect(y[..(s.SampleRate * 5)], s.SampleRate, WatermarkKey.Public, s);
+        sw.Restart();
+        Watermarker.Detect(y, s.SampleRate, WatermarkKey.Public, s);
+        var detect = sw.Elapsed.TotalSeconds;
+        return new SpeedResult(60, embed, detect, 60 / embed, 60 / detect);
+    }
+
+    private static float[] Cut(float[] source, int n, Random rng)
+    {
+        if (source.Length <= n)
+        {
+            return (float[])source.Clone();
+        }
+
+        var start = rng.Next(source.Length - n);
+        var gain = (float)Math.Pow(10, ((rng.NextDouble() * 20) - 10) / 20);
+        return source[start..(start + n)].Select(v => v * gain).ToArray();
+    }
+
+    private static Clip FromFile(string path, WatermarkSettings s, double seconds) =>
+        new(Path.GetFileName(path), null, AudioReader.ReadAll(path, s.SampleRate, maxSeconds: seconds));
+
+    private static List<string> ListMedia(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new BadInputException(folder, "is not a folder");
+        }
+
+        string[] exts = [".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac", ".mp4", ".mkv", ".webm", ".mov"];
+        return [.. Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => exts.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal)];
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToList();
+        return v.Count == 0 ? double.NaN : v[v.Count / 2];
+    }
+}

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using V2a.Media;
+using V2a.Watermark.Bench;
+using V2a.Watermark.Provenance;
+using Prov = V2a.Watermark.Provenance.Provenance;
+
+namespace V2a.Watermark.Tests;
+
+public class ProvenanceAndFilesTests
+{
+    private static readonly WatermarkSettings S = TestAudio.S;
+
+    private static ProvenanceInfo Info() => new()
+    {
+        Version = "0.1.0",
+        ModelId = "v2a-small-1",
+        Prompt = "rain on a tin roof, distant thunder",
+        Negative = "music",
+        Seed = 42,
+        GenerationId = "gen-7f3a",
+        Date = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero),
+        LedgerSha256 = new string('a', 64),
+        WatermarkPayload = WatermarkPayload.FromIds("v2a-small-1", "gen-7f3a"),
+        WatermarkKeyFingerprint = WatermarkKey.Public.Fingerprint,
+    };
+
+    private static string Ffmpeg(params string[] args)
+    {
+        var psi = new ProcessStartInfo(V2a.Media.Ffmpeg.FfmpegExe) { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])["-v", "error", "-nostdin", "-y", .. args])
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, err);
+        return args[^1];
+    }
+
+    private static string Video(string name, bool withAudio = false) =>
+        withAudio
+            ? Ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x64:rate=25:duration=4", "-f", "lavfi", "-i", "anoisesrc=d=4:c=pink:a=0.1",
+                "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", Path.Combine(TestAudio.TempDir, name))
+            : Ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x64:rate=25:duration=4", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                Path.Combine(TestAudio.TempDir, name));
+
+    [Theory]
+    [InlineData(".mp4")]
+    [InlineData(".mkv")]
+    public void Tags_survive_muxing_into(string ext)
+    {
+        // Given a generated track muxed into a video with the provenance tags, ffprobe reads every field back.
+        var video = Video($"in{ext}.mp4");
+        var audio = Path.Combine(TestAudio.TempDir, $"gen{ext}.wav");
+        AudioWriter.WriteFile(audio, TestAudio.Marked(ClipKind.Noise, seconds: 4), S.SampleRate);
+        var output = Path.Combine(TestAudio.TempDir, $"out{ext}");
+        Muxer.Mux(video, audio, output, new MuxOptions { Tags = Prov.BuildTags(Info()) });
+
+        var tags = Prov.ReadTags(output);
+        Assert.Equal("AI-generated audio", tags["v2a_ai_generated"]);
+        Assert.Equal("rain on a tin roof, distant thunder", tags["v2a_prompt"]);
+        Assert.Equal("music", tags["v2a_negative_prompt"]);
+        Assert.Equal("42", tags["v2a_seed"]);
+        Assert.Equal("gen-7f3a", tags["v2a_generation_id"]);
+        Assert.Equal("v2a-small-1", tags["v2a_model"]);
+        Assert.Equal("0.1.0", tags["v2a_version"]);
+        Assert.Equal("2026-11-25T12:00:00Z", tags["v2a_date"]);
+        Assert.Equal("v2a", tags["v2a_tool"]);
+        Assert.Equal(Prov.AiGeneratedLabel, Prov.Read(output).AiGenerated ? Prov.AiGeneratedLabel : "");
+    }
+
+    [Fact]
+    public void Manifest_says_composite_for_video_and_binds_both_files()
+    {
+        var input = Video("manifest-in.mp4");
+        var audio = Path.Combine(TestAudio.TempDir, "manifest-gen.wav");
+        AudioWriter.WriteFile(audio, TestAudio.Marked(ClipKind.Noise, seconds: 4), S.SampleRate);
+        var output = Path.Combine(TestAudio.TempDir, "manifest-out.mp4");
+        Muxer.Mux(input, audio, output);
+
+        var path = Prov.WriteManifest(output, Info(), input);
+
+        Assert.Equal(output + ".c2pa.json", path);
+        var m = JsonNode.Parse(File.ReadAllText(path))!;
+        var action = m["assertions"]![0]!["data"]!["actions"]![0]!;
+        Assert.Equal("c2pa.actions", m["assertions"]![0]!["label"]!.GetValue<string>());
+        Assert.Equal("c2pa.created", action["action"]!.GetValue<string>());
+        Assert.Equal(Prov.CompositeWithTrainedAlgorithmicMedia, action["digitalSourceType"]!.GetValue<string>());
+        Assert.Equal(Prov.Sha256File(output), m["output"]!["hash"]!["hash"]!.GetValue<string>());
+        Assert.Contains(Prov.Sha256File(input), m.ToJsonString());
+        Assert.Contains(new string('a', 64), m.ToJsonString());
+        Assert.True(Prov.Read(output).OutputHashMatches);
+
+        // When the output changes after the manifest was written, show says so.
+        File.AppendAllText(output, "x");
+        Assert.False(Prov.Read(output).OutputHashMatches);
+    }
+
+    [Fact]
+    public void Manifest_says_trained_algorithmic_media_for_audio_alone_and_records_a_disabled_mark()
+    {
+        var output = Path.Combine(TestAudio.TempDir, "alone.wav");
+        AudioWriter.WriteFile(output, TestAudio.Clip(ClipKind.Noise, seconds: 4), S.SampleRate);
+        var m = JsonNode.Parse(File.ReadAllText(Prov.WriteManifest(output, Info() with { WatermarkEnabled = false }, null)))!;
+        Assert.Equal(Prov.TrainedAlgorithmicMedia, m["assertions"]![0]!["data"]!["actions"]![0]!["digitalSourceType"]!.GetValue<string>());
+        Assert.False(m["assertions"]![2]!["data"]!["enabled"]!.GetValue<bool>());
+        Assert.Contains("off", Prov.BuildTags(Info() with { WatermarkEnabled = false })["v2a_watermark"]);
+    }
+
+    [Fact]
+    public void Detect_answers_no_audio_for_a_silent_video()
+    {
+        var r = WatermarkFiles.Detect(Video("no-audio.mp4"), WatermarkKey.Public);
+        Assert.Equal(Verdict.NoAudio, r.Verdict);
+    }
+
+    [Fact]
+    public void Detect_names_the_file_when_it_is_garbage()
+    {
+        var path = Path.Combine(TestAudio.TempDir, "garbage.mp4");
+        File.WriteAllBytes(path, [.. Enumerable.Range(0, 5000).Select(i => (byte)(i * 37))]);
+        var e = Assert.Throws<BadInputException>(() => WatermarkFiles.Detect(path, WatermarkKey.Public));
+        Assert.Contains("garbage.mp4", e.Message);
+    }
+
+    [Fact]
+    public void Embed_keeps_the_rate_and_channels_and_the_mark_survives_the_file()
+    {
+        // Given a 44.1 kHz stereo video with audio, embed writes an MP4 whose audio is still 44.1 kHz stereo and marked.
+        var input = Video("user.mp4", withAudio: true);
+        var output = Path.Combine(TestAudio.TempDir, "user-marked.mp4");
+        var payload = new WatermarkPayload(7, 8);
+        var report = WatermarkFiles.Embed(input, output, payload, WatermarkKey.Public);
+        Assert.True(report.SnrDb >= 25);
+        var info = MediaProbe.Probe(output);
+        Assert.NotNull(info.Video);
+        Assert.Equal(MediaProbe.Probe(input).Audio[0].SampleRate, info.Audio[0].SampleRate);
+        var r = WatermarkFiles.Detect(output, WatermarkKey.Public);
+        Assert.Equal(Verdict.Watermarked, r.Verdict);
+        Assert.Equal(Verdict.NotWatermarked, WatermarkFiles.Detect(input, WatermarkKey.Public).Verdict);
+    }
+}
