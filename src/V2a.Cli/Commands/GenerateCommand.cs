@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Globalization;
+using V2a.Engine;
+using V2a.Media;
+
+namespace V2a.Cli.Commands;
+
+/// <summary><c>v2a generate INPUT -o OUTPUT ...</c>: score a video with the model.</summary>
+public static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<string>("input") { Description = "The video to score (any file ffmpeg reads)." };
+        var output = new Option<string>("--output", "-o")
+        {
+            Description = "A video (.mp4 .mov .m4v .mkv .webm: muxed, video stream copied), audio alone (.wav .flac), "
+                + "or a folder (per candidate: video, audio and a JSON of its settings).",
+            Required = true,
+        };
+        var prompt = new Option<string?>("--prompt") { Description = "What the soundtrack should contain, e.g. \"waves on rocks, gulls\"." };
+        var negative = new Option<string?>("--negative") { Description = "What it should not contain, e.g. \"music\"." };
+        var candidates = new Option<int>("--candidates", "-n") { Description = "How many candidate soundtracks (seeds seed, seed+1, ...).", DefaultValueFactory = _ => 1 };
+        var seed = new Option<long?>("--seed") { Description = "Seed of the first candidate (default: random, reported)." };
+        var steps = new Option<int?>("--steps") { Description = "Sampling steps (default: the model's)." };
+        var cfg = new Option<double?>("--cfg") { Description = "Guidance weight (default: the model's; 1 = no guidance)." };
+        var model = new Option<string?>("--model") { Description = "Model package folder (default: models/default or V2A_MODEL)." };
+        var original = new Option<OriginalAudio>("--original")
+        {
+            Description = "The video's own audio: replace it, mix the new track under it, or keep it as a second track.",
+            DefaultValueFactory = _ => OriginalAudio.Replace,
+        };
+        var noWatermark = new Option<bool>("--no-watermark") { Description = "Do not watermark (recorded in the manifest)." };
+        var key = new Option<string?>("--watermark-key") { Description = "Watermark key (default: V2A_WATERMARK_KEY or the public key)." };
+        var json = CliOptions.Json();
+        var cmd = new Command("generate", "Generate soundtracks that fit a video.")
+        {
+            input, output, prompt, negative, candidates, seed, steps, cfg, model, original, noWatermark, key, json,
+        };
+        cmd.SetAction(parse =>
+        {
+            var options = new GenerateOptions
+            {
+                InputPath = parse.GetValue(input)!,
+                OutputPath = parse.GetValue(output)!,
+                Prompt = parse.GetValue(prompt),
+                Negative = parse.GetValue(negative),
+                Candidates = parse.GetValue(candidates),
+                Seed = parse.GetValue(seed),
+                Steps = parse.GetValue(steps),
+                Cfg = parse.GetValue(cfg),
+                ModelDir = parse.GetValue(model),
+                Original = parse.GetValue(original),
+                Watermark = !parse.GetValue(noWatermark),
+                WatermarkKey = parse.GetValue(key),
+            };
+            if (options.Candidates is < 1 or > 64)
+            {
+                throw new BadInputException(null, "--candidates must be between 1 and 64");
+            }
+
+            if (options.Steps is < 1 or > 200)
+            {
+                throw new BadInputException(null, "--steps must be between 1 and 200");
+            }
+
+            if (options.Cfg is { } w && (w < 0 || w > 20 || !double.IsFinite(w)))
+            {
+                throw new BadInputException(null, "--cfg must be between 0 and 20");
+            }
+
+            // Check the input and the output before loading the model: bad paths fail at once.
+            MediaProbe.ProbeVideo(options.InputPath);
+            OutputPlan.KindOf(options.OutputPath);
+            using var engine = new SoundtrackEngine(options.ModelDir);
+            var result = engine.Generate(options, new ConsoleProgress(), CancellationToken.None);
+            if (parse.GetValue(json))
+            {
+                CliOptions.WriteJson(result);
+                return ExitCodes.Ok;
+            }
+
+            var inv = CultureInfo.InvariantCulture;
+            foreach (var c in result.Candidates)
+            {
+                Console.WriteLine($"candidate {c.Index + 1}: seed {c.Seed}, generation {c.GenerationId}");
+                foreach (var path in new[] { c.VideoPath, c.AudioPath, c.ManifestPath })
+                {
+                    if (path is not null)
+                    {
+                        Console.WriteLine($"  {path}");
+                    }
+                }
+            }
+
+            Console.WriteLine(string.Format(inv, "{0:0.0} s of video, {1} candidate(s) in {2:0.0} s: {3:0.00}x real time (model {4})",
+                result.VideoSeconds, result.Candidates.Count, result.ElapsedSeconds, result.RealTimeFactor, result.ModelId));
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}

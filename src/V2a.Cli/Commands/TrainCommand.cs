@@ -1,0 +1,68 @@
+using System.CommandLine;
+using System.Globalization;
+using V2a.Model;
+using V2a.Model.Training;
+
+namespace V2a.Cli.Commands;
+
+/// <summary><c>v2a train --data SHARDS --preset small --out RUN [--resume] [--steps N]</c>.</summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var defaults = new TrainOptions { DataDir = "", RunDir = "" };
+        var data = new Option<string>("--data") { Description = "Shard folder from 'v2a data prepare'.", Required = true };
+        var preset = new Option<string>("--preset") { Description = $"Model size: {string.Join(", ", ModelConfig.PresetNames)}.", DefaultValueFactory = _ => "small" };
+        var output = new Option<string>("--out", "-o") { Description = "Run folder: checkpoints, train.jsonl, loss.png, and the model package (RUN/model).", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
+        var steps = new Option<int>("--steps") { Description = "Total optimizer steps of the run.", DefaultValueFactory = _ => defaults.Steps };
+        var batch = new Option<int>("--batch") { Description = "Clips per step (short crops).", DefaultValueFactory = _ => defaults.BatchSize };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate (AdamW).", DefaultValueFactory = _ => defaults.LearningRate };
+        var warmup = new Option<int>("--warmup") { Description = "Warm-up steps.", DefaultValueFactory = _ => defaults.WarmupSteps };
+        var every = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => defaults.CheckpointEvery };
+        var seed = new Option<long>("--seed") { Description = "Seed of initialisation and of every random choice of training.", DefaultValueFactory = _ => defaults.Seed };
+        var json = CliOptions.Json();
+        var cmd = new Command("train", "Train a generator with flow matching; checkpoints are atomic and --resume continues after a kill.")
+        {
+            data, preset, output, resume, steps, batch, lr, warmup, every, seed, json,
+        };
+        cmd.SetAction(parse =>
+        {
+            var options = new TrainOptions
+            {
+                DataDir = parse.GetValue(data)!,
+                RunDir = parse.GetValue(output)!,
+                Preset = parse.GetValue(preset)!,
+                Resume = parse.GetValue(resume),
+                Steps = Positive(parse.GetValue(steps), "--steps"),
+                BatchSize = Positive(parse.GetValue(batch), "--batch"),
+                LearningRate = parse.GetValue(lr),
+                WarmupSteps = parse.GetValue(warmup),
+                CheckpointEvery = Positive(parse.GetValue(every), "--checkpoint-every"),
+                Seed = parse.GetValue(seed),
+            };
+            _ = ModelConfig.FromPreset(options.Preset); // an unknown preset fails before any data is loaded
+            var result = Trainer.Run(options, new ConsoleProgress());
+            if (parse.GetValue(json))
+            {
+                CliOptions.WriteJson(result);
+            }
+            else
+            {
+                var inv = CultureInfo.InvariantCulture;
+                var validation = result.ValLoss is { } v ? string.Create(inv, $", validation {v:0.0000}") : "";
+                var package = result.PackageDir is null ? "" : $", model {result.PackageDir}";
+                Console.WriteLine(string.Create(inv, $"trained to step {result.Step} ({result.Parameters:N0} parameters): loss {result.LastLoss:0.0000}")
+                    + validation
+                    + string.Create(inv, $", {result.SamplesPerSecond:0.0} samples/s; log {Path.Combine(result.RunDir, Trainer.LogFile)}, curve {Path.Combine(result.RunDir, Trainer.CurveFile)}")
+                    + package);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static int Positive(int value, string name) =>
+        value > 0 ? value : throw new BadInputException(null, $"{name} must be positive (got {value})");
+}

@@ -1,0 +1,60 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace V2a.Model.Conditions;
+
+/// <summary>
+/// Frames at the video rate (25 fps) → one feature per frame (B, F, D), trained from scratch. Each frame's
+/// input is its appearance (RGB) and its motion (the difference to the previous frame), through a small CNN
+/// with shared weights (three stride-2 convolutions, so a 32×32 frame ends as 4×4 cells, whose layout is
+/// kept); a stack of residual temporal convolutions then mixes neighbouring frames (±1 frame = ±40 ms a layer).
+/// </summary>
+public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1;
+    private readonly Conv2d conv2;
+    private readonly Conv2d conv3;
+    private readonly Linear frame_proj;
+    private readonly ModuleList<Conv1d> temporal;
+    private readonly LayerNorm norm;
+
+    public VisualEncoder(ModelConfig config) : base(nameof(VisualEncoder))
+    {
+        var c = config.VisualChannels;
+        conv1 = nn.Conv2d(6, c[0], 3, stride: 2, padding: 1);
+        conv2 = nn.Conv2d(c[0], c[1], 3, stride: 2, padding: 1);
+        conv3 = nn.Conv2d(c[1], c[2], 3, stride: 2, padding: 1);
+        var cells = config.Video.FrameSize / 8;
+        frame_proj = nn.Linear(c[2] * cells * cells, config.Dim);
+        temporal = new ModuleList<Conv1d>();
+        for (var i = 0; i < config.VisualTemporalLayers; i++)
+        {
+            temporal.Add(nn.Conv1d(config.Dim, config.Dim, 3, padding: 1));
+        }
+
+        norm = nn.LayerNorm(config.Dim);
+        RegisterComponents();
+    }
+
+    /// <param name="frames">(B, F, S, S, 3) uint8 RGB frames, F consecutive frames at the video rate.</param>
+    /// <returns>(B, F, D): feature of each frame, in the frame's time.</returns>
+    public override Tensor forward(Tensor frames)
+    {
+        var (b, f, s) = (frames.shape[0], frames.shape[1], frames.shape[2]);
+        var rgb = frames.to_type(ScalarType.Float32).div(255).permute(0, 1, 4, 2, 3); // (B, F, 3, S, S) in [0, 1]
+        // Motion: frame minus previous frame; the first frame of the stretch has no predecessor, so zero.
+        var diff = torch.cat([torch.zeros_like(rgb.narrow(1, 0, 1)), rgb.narrow(1, 1, f - 1) - rgb.narrow(1, 0, f - 1)], 1);
+        var x = torch.cat([(rgb - 0.5) * 4, diff * 4], 2).reshape(b * f, 6, s, s); // (B·F, 6, S, S)
+        x = nn.functional.gelu(conv1.forward(x));
+        x = nn.functional.gelu(conv2.forward(x));
+        x = nn.functional.gelu(conv3.forward(x)); // (B·F, C, S/8, S/8)
+        var h = frame_proj.forward(x.flatten(1)).view(b, f, -1).transpose(1, 2); // (B, D, F)
+        foreach (var conv in temporal)
+        {
+            h = h + nn.functional.gelu(conv.forward(h));
+        }
+
+        return norm.forward(h.transpose(1, 2)); // (B, F, D)
+    }
+}

@@ -1,0 +1,218 @@
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace V2a.Model.Data;
+
+/// <summary>A training batch: B aligned crops. Tensors belong to the dispose scope open when it was made.</summary>
+/// <param name="Mel">(B, 80, T) normalised log-mel, float32.</param>
+/// <param name="Frames">(B, F, S, S, 3) uint8.</param>
+/// <param name="TextIds">(B, L) int64 compact ids.</param>
+/// <param name="TextMask">(B, L) bool, true on real tokens.</param>
+/// <param name="HasText">(B) bool, false for clips without any caption or transcript.</param>
+public sealed record TrainingBatch(Tensor Mel, Tensor Frames, Tensor TextIds, Tensor TextMask, Tensor HasText, SequenceConfig Sequence)
+{
+    public long Size => Mel.shape[0];
+}
+
+/// <summary>
+/// One split of a shard folder, held in memory as a few big tensors (no video decoding during training).
+/// Batches are crops aligned on <see cref="ModelConfig.AlignmentSeconds"/>, so mel frames and video
+/// frames of a crop start at the same instant.
+/// </summary>
+public sealed class ShardDataset : IDisposable
+{
+    private readonly Tensor _mel;        // (N, 80, T) float16
+    private readonly Tensor _frames;     // (N, F, S, S, 3) uint8
+    private readonly Tensor _text;       // (N, K, L) int32
+    private readonly int[] _melFrames;   // valid mel frames per clip
+    private readonly int[] _textCount;   // texts per clip
+
+    private ShardDataset(ShardManifest manifest, string split, Tensor mel, Tensor frames, Tensor text, int[] melFrames, int[] textCount,
+        IReadOnlyList<string> ids)
+    {
+        Manifest = manifest;
+        Split = split;
+        _mel = mel;
+        _frames = frames;
+        _text = text;
+        _melFrames = melFrames;
+        _textCount = textCount;
+        ClipIds = ids;
+    }
+
+    public ShardManifest Manifest { get; }
+
+    public string Split { get; }
+
+    public IReadOnlyList<string> ClipIds { get; }
+
+    public int Count => ClipIds.Count;
+
+    /// <summary>Loads every shard of <paramref name="split"/> ("train" or "val").</summary>
+    public static ShardDataset Load(string shardsDir, string split)
+    {
+        var manifest = ShardManifest.Load(shardsDir);
+        var shards = manifest.Shards.Where(s => s.Split == split).ToList();
+        if (shards.Count == 0)
+        {
+            throw new BadInputException(shardsDir, $"has no '{split}' shards");
+        }
+
+        var mels = new List<Tensor>();
+        var frames = new List<Tensor>();
+        var texts = new List<Tensor>();
+        var melFrames = new List<int>();
+        var textCount = new List<int>();
+        var ids = new List<string>();
+        foreach (var shard in shards)
+        {
+            var path = Path.Combine(shardsDir, shard.File);
+            if (!File.Exists(path))
+            {
+                throw new BadInputException(path, "is listed in the manifest but missing; run 'v2a data prepare' again");
+            }
+
+            var dict = Safetensors.LoadStateDict(path);
+            mels.Add(dict["mel"]);
+            frames.Add(dict["frames"]);
+            texts.Add(dict["text"]);
+            melFrames.AddRange(dict["mel_frames"].data<int>().ToArray());
+            textCount.AddRange(dict["text_count"].data<int>().ToArray());
+            dict["mel_frames"].Dispose();
+            dict["text_count"].Dispose();
+            dict["video_frames"].Dispose();
+            ids.AddRange(shard.Clips);
+        }
+
+        var mel = Concat(mels);
+        var frame = Concat(frames);
+        var text = Concat(texts);
+        return new ShardDataset(manifest, split, mel, frame, text, [.. melFrames], [.. textCount], ids);
+    }
+
+    private static Tensor Concat(List<Tensor> parts)
+    {
+        if (parts.Count == 1)
+        {
+            return parts[0];
+        }
+
+        var all = torch.cat(parts, 0);
+        foreach (var p in parts)
+        {
+            p.Dispose();
+        }
+
+        return all;
+    }
+
+    /// <summary>
+    /// Crops of <paramref name="seconds"/> from the clips <paramref name="indices"/>: each crop starts at a
+    /// random multiple of the alignment step that keeps it inside the clip's audio (or at 0 when
+    /// <paramref name="random"/> is null), with one of the clip's texts chosen at random (the first when null).
+    /// </summary>
+    public TrainingBatch Batch(IReadOnlyList<int> indices, double seconds, ModelConfig config, Random? random)
+    {
+        var seq = config.Sequence(seconds);
+        var align = config.AlignmentSeconds;
+        var melPerAlign = (int)Math.Round(align * config.Audio.FramesPerSecond);
+        var videoPerAlign = (int)Math.Round(align * config.Video.Fps);
+        var totalMel = (int)_mel.shape[2];
+        var totalVideo = (int)_frames.shape[1];
+        var l = Math.Min(config.TextMaxTokens, (int)_text.shape[2]);
+        var mels = new List<Tensor>();
+        var frames = new List<Tensor>();
+        var texts = new List<Tensor>();
+        var hasText = new bool[indices.Count];
+        for (var b = 0; b < indices.Count; b++)
+        {
+            var i = indices[b];
+            var maxUnits = Math.Max(0, Math.Min((_melFrames[i] - seq.MelFrames) / melPerAlign, (totalMel - seq.MelFrames) / melPerAlign));
+            maxUnits = Math.Min(maxUnits, Math.Max(0, (totalVideo - seq.VideoFrames) / videoPerAlign));
+            var unit = random is null ? 0 : random.Next(maxUnits + 1);
+            mels.Add(Crop(_mel[i], 1, unit * melPerAlign, seq.MelFrames, totalMel));
+            frames.Add(Crop(_frames[i], 0, unit * videoPerAlign, seq.VideoFrames, totalVideo));
+            var k = _textCount[i] == 0 ? 0 : random is null ? 0 : random.Next(_textCount[i]);
+            hasText[b] = _textCount[i] > 0;
+            texts.Add(_text[i, k].narrow(0, 0, l));
+        }
+
+        var ids = torch.stack(texts).to_type(ScalarType.Int64);
+        return new TrainingBatch(torch.stack(mels).to_type(ScalarType.Float32), torch.stack(frames), ids, ids.ne(0), torch.tensor(hasText), seq);
+    }
+
+    /// <summary>length items of x along dim from start; past the stored end the last item repeats
+    /// (clips shorter than a crop: silence and a still frame, as stored).</summary>
+    private static Tensor Crop(Tensor x, int dim, int start, int length, int total)
+    {
+        if (start + length <= total)
+        {
+            return x.narrow(dim, start, length);
+        }
+
+        var have = x.narrow(dim, start, total - start);
+        var last = x.narrow(dim, total - 1, 1);
+        var reps = Enumerable.Repeat(1L, (int)x.dim()).ToArray();
+        reps[dim] = length - (total - start);
+        return torch.cat([have, last.repeat(reps)], dim);
+    }
+
+    public void Dispose()
+    {
+        _mel.Dispose();
+        _frames.Dispose();
+        _text.Dispose();
+    }
+}
+
+/// <summary>
+/// Which clips make up each training step's batch, as a pure function of (seed, step): each epoch is a
+/// permutation seeded by (seed, epoch). Resume therefore continues with exactly the batches an unbroken
+/// run would have seen.
+/// </summary>
+public sealed class BatchPlan
+{
+    private readonly int _count;
+    private readonly long _seed;
+    private int _cachedEpoch = -1;
+    private int[] _cachedOrder = [];
+
+    public BatchPlan(int count, long seed)
+    {
+        if (count <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), "no clips to train on");
+        }
+
+        _count = count;
+        _seed = seed;
+    }
+
+    /// <summary>The clips of the batch that starts at overall sample position <paramref name="position"/>.</summary>
+    public int[] Indices(long position, int batchSize)
+    {
+        var result = new int[batchSize];
+        for (var b = 0; b < batchSize; b++)
+        {
+            var p = position + b;
+            var epoch = (int)(p / _count);
+            result[b] = Order(epoch)[(int)(p % _count)];
+        }
+
+        return result;
+    }
+
+    private int[] Order(int epoch)
+    {
+        if (epoch != _cachedEpoch)
+        {
+            var order = Enumerable.Range(0, _count).ToArray();
+            new Random(Seeds.Int(_seed, epoch, 0x5eed)).Shuffle(order);
+            _cachedOrder = order;
+            _cachedEpoch = epoch;
+        }
+
+        return _cachedOrder;
+    }
+}

@@ -1,0 +1,36 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace V2a.Model.FlowMatching;
+
+/// <summary>
+/// Rectified-flow training objective (DESIGN.md, "Flow matching"): x1 = data, x0 ~ N(0, I),
+/// x_t = (1 − t)·x0 + t·x1, target velocity x1 − x0, loss = mean squared error of the predicted velocity.
+/// Flow time t runs from 0 (noise) to 1 (data) and is drawn from a logit-normal. Knows nothing of the network.
+/// </summary>
+public static class FlowMatchingLoss
+{
+    /// <summary>(B) flow times sigmoid(z), z ~ N(0, 1): most training weight on the middle of the path.</summary>
+    public static Tensor SampleTime(long batch, Generator generator, Device device) =>
+        torch.sigmoid(torch.randn(batch, generator: generator)).to(device);
+
+    /// <summary>x_t for data x1 (B, …), noise x0 (B, …) and times t (B).</summary>
+    public static Tensor Interpolate(Tensor x0, Tensor x1, Tensor t)
+    {
+        var tt = t.view([t.shape[0], .. Enumerable.Repeat(1L, (int)x1.dim() - 1)]);
+        return ((1 - tt) * x0) + (tt * x1);
+    }
+
+    /// <summary>The loss of one batch.</summary>
+    /// <param name="velocity">The network: (x_t, t) → predicted velocity, same shape as x_t.</param>
+    /// <param name="x1">(B, …) data.</param>
+    /// <param name="generator">Source of the noise and the times (seeded per step, so resume repeats it).</param>
+    public static Tensor Loss(Func<Tensor, Tensor, Tensor> velocity, Tensor x1, Generator generator)
+    {
+        var x0 = torch.randn(x1.shape, generator: generator).to(x1.device);
+        var t = SampleTime(x1.shape[0], generator, x1.device);
+        var xt = Interpolate(x0, x1, t);
+        var predicted = velocity(xt, t);
+        return nn.functional.mse_loss(predicted, x1 - x0);
+    }
+}

@@ -1,0 +1,251 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace V2a.Model;
+
+/// <summary>
+/// Everything that fixes the generator's architecture and its audio/video front end, as one record stored
+/// inside every checkpoint and model package (config.json), so training, resume and inference never guess.
+/// Presets: <c>debug</c> (tiny, for tests), <c>small</c> (the CPU default), <c>medium</c> and <c>large</c>
+/// (for GPUs). Sequence lengths are never stored here: <see cref="Sequence"/> derives them from a duration.
+/// </summary>
+public sealed record ModelConfig
+{
+    /// <summary>Names accepted by <see cref="FromPreset"/>.</summary>
+    public static IReadOnlyList<string> PresetNames { get; } = ["debug", "small", "medium", "large"];
+
+    public string Preset { get; init; } = "small";
+
+    /// <summary>Width of every token (audio, visual, text) in the generator.</summary>
+    public int Dim { get; init; } = 256;
+
+    /// <summary>Generator blocks (self-attention over audio tokens, cross-attention to conditions, MLP).</summary>
+    public int Layers { get; init; } = 6;
+
+    public int Heads { get; init; } = 4;
+
+    /// <summary>MLP hidden width = Dim × MlpRatio.</summary>
+    public int MlpRatio { get; init; } = 4;
+
+    /// <summary>Mel frames folded into one audio token (2 → 31.25 tokens/s, 32 ms a token).</summary>
+    public int MelFramesPerToken { get; init; } = 2;
+
+    /// <summary>Channels of the per-frame visual CNN's three stride-2 convolutions.</summary>
+    public int[] VisualChannels { get; init; } = [32, 64, 128];
+
+    /// <summary>Depth of the temporal convolution stack over per-frame visual features (25 fps).</summary>
+    public int VisualTemporalLayers { get; init; } = 2;
+
+    /// <summary>Rate of the pooled visual tokens the audio attends to (the frame-rate features are added to
+    /// the audio tokens instead).</summary>
+    public double VisualTokenFps { get; init; } = 8;
+
+    /// <summary>Transformer layers of the text encoder.</summary>
+    public int TextLayers { get; init; } = 2;
+
+    /// <summary>Text tokens kept per prompt (caption plus transcript); longer prompts are cut.</summary>
+    public int TextMaxTokens { get; init; } = 48;
+
+    /// <summary>Rows of the text embedding table: the compact vocabulary's size (set at <c>data prepare</c>).</summary>
+    public int TextVocabSize { get; init; } = 4;
+
+    /// <summary>Length in seconds of most crops trained on (a multiple of <see cref="AlignmentSeconds"/>); short
+    /// crops buy samples per second. Every <see cref="LongCropEvery"/>-th step trains on a whole
+    /// <see cref="WindowSeconds"/> window instead, so the model also knows the length it generates.</summary>
+    public double TrainSeconds { get; init; } = 4;
+
+    /// <summary>Every this many steps, one step on <see cref="WindowSeconds"/> crops (batch scaled down to keep
+    /// the tokens per step); 0 never.</summary>
+    public int LongCropEvery { get; init; } = 4;
+
+    /// <summary>Default generation window in seconds; longer videos are covered by overlapping windows.</summary>
+    public double WindowSeconds { get; init; } = 8;
+
+    /// <summary>Probability that training replaces the text condition by the learned empty one.</summary>
+    public double TextDropProbability { get; init; } = 0.15;
+
+    /// <summary>Probability that training replaces the visual condition by the learned empty one.</summary>
+    public double VisualDropProbability { get; init; } = 0.1;
+
+    /// <summary>Base of the rotary position frequencies; positions are in audio tokens (time × token rate).</summary>
+    public double RopeBase { get; init; } = 10_000;
+
+    /// <summary>The audio front end (sample rate, STFT, mel). A package keeps its own copy.</summary>
+    public AudioSettings Audio { get; init; } = AudioSettings.Default;
+
+    /// <summary>The video front end: frame rate and the square frame size the visual encoder sees.</summary>
+    public VideoSettings Video { get; init; } = VideoSettings.Default with { FrameSize = 32 };
+
+    /// <summary>Per-mel-bin statistics of the training set's log-mel; null until data is prepared.</summary>
+    public MelNormalisation? Normalisation { get; init; }
+
+    [JsonIgnore]
+    public int HeadDim => Dim / Heads;
+
+    /// <summary>Audio tokens per second (31.25 with 16 kHz, hop 256, 2 frames a token).</summary>
+    [JsonIgnore]
+    public double TokenRate => Audio.FramesPerSecond / MelFramesPerToken;
+
+    /// <summary>The finest time step on which audio tokens, mel frames and video frames all start together
+    /// (0.16 s: 4 video frames, 10 mel frames, 5 tokens). Crops and window hops are multiples of it.</summary>
+    [JsonIgnore]
+    public double AlignmentSeconds
+    {
+        get
+        {
+            // In samples: a token is hop × frames-per-token samples; a video frame is sampleRate / fps samples.
+            var token = (long)Audio.HopLength * MelFramesPerToken;
+            var frame = Audio.SampleRate / Video.Fps;
+            if (Math.Abs(frame - Math.Round(frame)) > 1e-9)
+            {
+                throw new InvalidOperationException($"a video frame ({frame} samples) must be a whole number of samples");
+            }
+
+            var f = (long)Math.Round(frame);
+            return (double)(token / Gcd(token, f) * f) / Audio.SampleRate;
+        }
+    }
+
+    /// <summary>Every sequence length for <paramref name="seconds"/> of audio and video.</summary>
+    public SequenceConfig Sequence(double seconds) => new(this, seconds);
+
+    public static ModelConfig FromPreset(string name) => name switch
+    {
+        // Tiny: shape, determinism and overfit tests in seconds.
+        "debug" => new ModelConfig
+        {
+            Preset = "debug", Dim = 32, Layers = 2, Heads = 2, MlpRatio = 2, VisualChannels = [8, 16, 16],
+            VisualTemporalLayers = 1, TextLayers = 1, TextMaxTokens = 12, TrainSeconds = 1.28, WindowSeconds = 8,
+            Video = VideoSettings.Default with { FrameSize = 16 },
+        },
+
+        // The CPU default: ~5M parameters, sized by DESIGN.md's two-hour budget on 2 cores.
+        "small" => new ModelConfig { Preset = "small", TextLayers = 1, TrainSeconds = 3.2 },
+
+        // GPU presets: full 8 s crops and larger frames.
+        "medium" => new ModelConfig
+        {
+            Preset = "medium", Dim = 512, Layers = 12, Heads = 8, VisualChannels = [48, 96, 192], TextLayers = 4,
+            TextMaxTokens = 64, TrainSeconds = 8, Video = VideoSettings.Default with { FrameSize = 64 },
+        },
+        "large" => new ModelConfig
+        {
+            Preset = "large", Dim = 768, Layers = 16, Heads = 12, VisualChannels = [64, 128, 256], TextLayers = 6,
+            TextMaxTokens = 77, TrainSeconds = 8, Video = VideoSettings.Default with { FrameSize = 64 },
+        },
+        _ => throw new BadInputException(null, $"unknown preset '{name}' (known: {string.Join(", ", PresetNames)})"),
+    };
+
+    /// <summary>Throws when the record cannot describe a working model.</summary>
+    public void Validate()
+    {
+        if (Dim % Heads != 0 || HeadDim % 2 != 0)
+        {
+            throw new InvalidOperationException($"Dim {Dim} must split into {Heads} heads of an even width");
+        }
+
+        if (VisualChannels.Length != 3 || Video.FrameSize % 8 != 0)
+        {
+            throw new InvalidOperationException("the visual CNN has 3 stride-2 layers: frame size must be a multiple of 8");
+        }
+
+        foreach (var seconds in new[] { TrainSeconds, WindowSeconds })
+        {
+            var steps = seconds / AlignmentSeconds;
+            if (seconds <= 0 || Math.Abs(steps - Math.Round(steps)) > 1e-6)
+            {
+                throw new InvalidOperationException($"TrainSeconds and WindowSeconds ({seconds}) must be multiples of {AlignmentSeconds} s");
+            }
+        }
+    }
+
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public static ModelConfig FromJson(string json, string path)
+    {
+        try
+        {
+            var config = JsonSerializer.Deserialize<ModelConfig>(json, JsonOptions)
+                ?? throw new BadInputException(path, "is empty, expected a model config");
+            config.Validate();
+            return config;
+        }
+        catch (JsonException e)
+        {
+            throw new BadInputException(path, $"is not a valid model config ({e.Message})");
+        }
+    }
+
+    private static long Gcd(long a, long b) => b == 0 ? a : Gcd(b, a % b);
+}
+
+/// <summary>Per-bin mean and standard deviation of log-mel (natural log) over the training split.</summary>
+public sealed record MelNormalisation(float[] Mean, float[] Std);
+
+/// <summary>
+/// Sequence lengths for one stretch of <see cref="Seconds"/>, derived from the config's rates (the only
+/// place that does so): mel frames padded to whole audio tokens, video frames at <c>Video.Fps</c>, pooled
+/// visual tokens at <c>VisualTokenFps</c>, and the time in seconds each position stands for.
+/// </summary>
+public sealed record SequenceConfig
+{
+    public SequenceConfig(ModelConfig config, double seconds)
+    {
+        if (seconds <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "duration must be positive");
+        }
+
+        Config = config;
+        Seconds = seconds;
+        Samples = config.Audio.SamplesFor(seconds);
+        AudioTokens = (int)Math.Ceiling((double)config.Audio.FramesFor(seconds) / config.MelFramesPerToken);
+        MelFrames = AudioTokens * config.MelFramesPerToken;
+        VideoFrames = Math.Max(1, (int)Math.Ceiling((seconds * config.Video.Fps) - 1e-9));
+        VisualTokens = Math.Max(1, (int)Math.Round(seconds * config.VisualTokenFps));
+    }
+
+    public ModelConfig Config { get; }
+
+    public double Seconds { get; }
+
+    /// <summary>Waveform samples covering <see cref="Seconds"/>.</summary>
+    public long Samples { get; }
+
+    /// <summary>Mel frames the generator produces: whole tokens, so up to one frame more than the audio needs.</summary>
+    public int MelFrames { get; }
+
+    public int AudioTokens { get; }
+
+    /// <summary>Frames at the video rate covering the stretch (frame j shows time j / fps).</summary>
+    public int VideoFrames { get; }
+
+    /// <summary>Pooled visual tokens in the cross-attention.</summary>
+    public int VisualTokens { get; }
+
+    /// <summary>Time in seconds of audio token i: the centre of the samples its mel frames describe (mel frame k
+    /// describes samples [k·hop, (k+1)·hop), V2a.Audio.LogMel's convention).</summary>
+    public double AudioTokenTime(int i) =>
+        (i + 0.5) * Config.MelFramesPerToken * Config.Audio.HopLength / Config.Audio.SampleRate;
+
+    /// <summary>Time in seconds of video frame j (its presentation time).</summary>
+    public double VideoFrameTime(int j) => j / Config.Video.Fps;
+
+    /// <summary>Video frames pooled into visual token k: [start, end), as adaptive average pooling splits them.</summary>
+    public (int Start, int End) VisualTokenFrames(int k) =>
+        ((int)Math.Floor((double)k * VideoFrames / VisualTokens), (int)Math.Ceiling((double)(k + 1) * VideoFrames / VisualTokens));
+
+    /// <summary>Time in seconds of visual token k: the mean time of its pooled frames.</summary>
+    public double VisualTokenTime(int k)
+    {
+        var (s, e) = VisualTokenFrames(k);
+        return (VideoFrameTime(s) + VideoFrameTime(e - 1)) / 2;
+    }
+}

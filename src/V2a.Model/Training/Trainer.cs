@@ -1,0 +1,394 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.PyBridge;
+using V2a.Model.Conditions;
+using V2a.Model.Data;
+using V2a.Model.FlowMatching;
+using V2a.Model.Network;
+using static TorchSharp.torch;
+
+namespace V2a.Model.Training;
+
+/// <summary>Settings of <c>v2a train</c>.</summary>
+public sealed record TrainOptions
+{
+    public required string DataDir { get; init; }
+
+    public required string RunDir { get; init; }
+
+    public string Preset { get; init; } = "small";
+
+    /// <summary>Overrides the preset's architecture (tests); data-derived fields are still filled in.</summary>
+    public ModelConfig? Config { get; init; }
+
+    /// <summary>Total optimizer steps of the run (a resumed run continues up to this many).</summary>
+    public int Steps { get; init; } = 20_000;
+
+    /// <summary>Clips per step on short crops; long-crop steps scale it down to keep the tokens per step.</summary>
+    public int BatchSize { get; init; } = 16;
+
+    public double LearningRate { get; init; } = 5e-4;
+
+    public int WarmupSteps { get; init; } = 500;
+
+    /// <summary>The cosine decay ends at this fraction of the peak learning rate.</summary>
+    public double MinLearningRateFraction { get; init; } = 0.1;
+
+    public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>Gradients are clipped to this global L2 norm.</summary>
+    public double GradClip { get; init; } = 1.0;
+
+    public double EmaDecay { get; init; } = 0.999;
+
+    public int CheckpointEvery { get; init; } = 500;
+
+    public int LogEvery { get; init; } = 10;
+
+    public long Seed { get; init; } = 1;
+
+    public bool Resume { get; init; }
+
+    public int KeepCheckpoints { get; init; } = 2;
+
+    /// <summary>Validation clips scored at each checkpoint (EMA weights, fixed noise).</summary>
+    public int ValClips { get; init; } = 64;
+
+    /// <summary>Write a model package (RUN/model) from the EMA weights at the end.</summary>
+    public bool WritePackage { get; init; } = true;
+}
+
+public sealed record TrainResult(int Step, double LastLoss, double? ValLoss, double SamplesPerSecond, long Parameters, string RunDir,
+    string? PackageDir, bool Resumed);
+
+/// <summary>
+/// The training loop: flow-matching loss on shard crops, AdamW with linear warm-up and cosine decay,
+/// gradient clipping, EMA weights, atomic checkpoints, a JSONL log (RUN/train.jsonl) and a PNG loss curve
+/// (RUN/loss.png). Every random choice of step s (clips, crops, captions, condition dropping, noise, flow
+/// times) is seeded by (seed, s), so a run resumed from its last checkpoint repeats exactly the steps an
+/// unbroken run would have taken.
+/// </summary>
+public static class Trainer
+{
+    public const string LogFile = "train.jsonl";
+    public const string CurveFile = "loss.png";
+    public const string PackageFolder = "model";
+
+    private static readonly JsonSerializerOptions LineJson = new(ModelConfig.JsonOptions) { WriteIndented = false };
+
+    public static TrainResult Run(TrainOptions o, IProgressSink progress, CancellationToken cancel = default)
+    {
+        TorchRuntime.Initialise();
+        var device = TorchRuntime.Device;
+        Directory.CreateDirectory(o.RunDir);
+        AtomicFile.EnsureWritableFolder(o.RunDir);
+        var latest = Checkpoint.Latest(o.RunDir);
+        if (latest is not null && !o.Resume)
+        {
+            throw new BadInputException(o.RunDir, $"already holds a training run ({Path.GetFileName(latest)}); pass --resume to continue it or choose another --out");
+        }
+
+        using var data = ShardDataset.Load(o.DataDir, "train");
+        var manifest = data.Manifest;
+        var hasVal = manifest.Shards.Any(s => s.Split == "val");
+        using var val = hasVal ? ShardDataset.Load(o.DataDir, "val") : null;
+        var tokenizer = TextTokenizer.Load(Path.Combine(o.DataDir, ShardManifest.VocabFileName));
+
+        var config = latest is not null
+            ? ModelConfig.FromJson(File.ReadAllText(Path.Combine(latest, Checkpoint.ConfigFile)), Path.Combine(latest, Checkpoint.ConfigFile))
+            : ConfigFor(o, manifest);
+        CheckDataFits(config, manifest, o.DataDir);
+
+        torch.manual_seed(o.Seed);
+        using var net = new SoundtrackNetwork(config);
+        net.to(device);
+        using var ema = new SoundtrackNetwork(config);
+        ema.to(device);
+        ema.eval();
+        CopyWeights(net, ema);
+        var parameters = net.parameters().ToList();
+        var optimizer = optim.AdamW(parameters, o.LearningRate, weight_decay: o.WeightDecay);
+
+        var state = new TrainingState { Step = 0, SamplesSeen = 0, Seed = o.Seed, TrainingSeconds = 0, TotalSteps = o.Steps };
+        if (latest is not null)
+        {
+            net.load_safetensors(Path.Combine(latest, Checkpoint.ModelFile));
+            ema.load_safetensors(Path.Combine(latest, Checkpoint.EmaFile));
+            optimizer.load_state_dict(Path.Combine(latest, Checkpoint.OptimizerFile));
+            state = Checkpoint.ReadState(latest) with { TotalSteps = o.Steps };
+        }
+
+        var logPath = Path.Combine(o.RunDir, LogFile);
+        var history = TrimLog(logPath, state.Step);
+        AtomicFile.WriteAllText(Path.Combine(o.RunDir, Checkpoint.ConfigFile), config.ToJson());
+
+        var plan = new BatchPlan(data.Count, state.Seed);
+        var clock = Stopwatch.StartNew();
+        var windowClock = Stopwatch.StartNew();
+        long windowSamples = 0;
+        double windowLoss = 0, windowGrad = 0;
+        var windowSteps = 0;
+        var lastLoss = state.LastLoss;
+        double? lastVal = state.ValLoss;
+        var samplesPerSecond = 0.0;
+        var step = state.Step;
+        var samplesSeen = state.SamplesSeen;
+        progress.Report("training", step, o.Steps, latest is null ? "starting" : $"resumed from step {step}");
+        using (var log = new StreamWriter(logPath, append: true) { AutoFlush = true })
+        {
+            net.train();
+            while (step < o.Steps)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var current = step + 1;
+                var lr = LearningRate(o, current);
+                foreach (var group in optimizer.ParamGroups)
+                {
+                    group.LearningRate = lr;
+                }
+
+                var (seconds, batchSize) = CropFor(config, manifest, o.BatchSize, current);
+                double loss, gradNorm;
+                using (torch.NewDisposeScope())
+                {
+                    var random = new Random(Seeds.Int(state.Seed, current, 1));
+                    var generator = new Generator((ulong)Seeds.Mix(state.Seed, current, 2));
+                    var batch = data.Batch(plan.Indices(samplesSeen, batchSize), seconds, config, random);
+                    var dropText = torch.rand(batchSize, generator: generator).lt(config.TextDropProbability).logical_or(batch.HasText.logical_not());
+                    var dropVisual = torch.rand(batchSize, generator: generator).lt(config.VisualDropProbability);
+                    var lossTensor = BatchLoss(net, batch, dropText, dropVisual, generator, device);
+                    optimizer.zero_grad();
+                    lossTensor.backward();
+                    gradNorm = nn.utils.clip_grad_norm_(parameters, o.GradClip);
+                    optimizer.step();
+                    UpdateEma(net, ema, Math.Min(o.EmaDecay, (1.0 + current) / (10.0 + current)));
+                    loss = lossTensor.item<float>();
+                }
+
+                step = current;
+                samplesSeen += batchSize;
+                windowSamples += batchSize;
+                windowLoss += loss;
+                windowGrad += gradNorm;
+                windowSteps++;
+                lastLoss = loss;
+                if (windowClock.Elapsed.TotalSeconds > 0)
+                {
+                    samplesPerSecond = windowSamples / windowClock.Elapsed.TotalSeconds;
+                }
+
+                progress.Report("training", step, o.Steps,
+                    string.Create(CultureInfo.InvariantCulture, $"loss {windowLoss / windowSteps:0.0000}, {samplesPerSecond:0.0} samples/s, lr {lr:0.0e+0}"));
+
+                var checkpointNow = step % o.CheckpointEvery == 0 || step == o.Steps;
+                if (step % o.LogEvery == 0 || checkpointNow)
+                {
+                    double? valLoss = null;
+                    if (checkpointNow && val is not null)
+                    {
+                        valLoss = ValidationLoss(ema, val, config, o, device);
+                        lastVal = valLoss;
+                    }
+
+                    var entry = new LogEntry(step, windowLoss / windowSteps, valLoss, lr, windowGrad / windowSteps, samplesPerSecond,
+                        samplesSeen, state.TrainingSeconds + clock.Elapsed.TotalSeconds);
+                    log.WriteLine(JsonSerializer.Serialize(entry, LineJson));
+                    history.Add(entry);
+                    windowClock.Restart();
+                    windowSamples = 0;
+                    windowLoss = windowGrad = 0;
+                    windowSteps = 0;
+                }
+
+                if (checkpointNow)
+                {
+                    var snapshot = new TrainingState
+                    {
+                        Step = step, SamplesSeen = samplesSeen, Seed = state.Seed, TotalSteps = o.Steps, LastLoss = lastLoss, ValLoss = lastVal,
+                        TrainingSeconds = state.TrainingSeconds + clock.Elapsed.TotalSeconds,
+                    };
+                    Checkpoint.Write(o.RunDir, step, dir =>
+                    {
+                        net.save_safetensors(Path.Combine(dir, Checkpoint.ModelFile));
+                        ema.save_safetensors(Path.Combine(dir, Checkpoint.EmaFile));
+                        optimizer.save_state_dict(Path.Combine(dir, Checkpoint.OptimizerFile));
+                        Checkpoint.WriteState(dir, snapshot);
+                        File.WriteAllText(Path.Combine(dir, Checkpoint.ConfigFile), config.ToJson());
+                        File.Copy(Path.Combine(o.DataDir, ShardManifest.VocabFileName), Path.Combine(dir, Checkpoint.VocabFile));
+                    }, o.KeepCheckpoints);
+                    LossCurve.Write(Path.Combine(o.RunDir, CurveFile),
+                        history.Select(h => (h.Step, h.Loss)).ToList(),
+                        history.Where(h => h.ValLoss is not null).Select(h => (h.Step, h.ValLoss!.Value)).ToList(),
+                        $"v2a {config.Preset}: flow-matching loss (blue: train, orange: validation, EMA weights)");
+                }
+            }
+        }
+
+        string? package = null;
+        if (o.WritePackage)
+        {
+            var trainingSeconds = state.TrainingSeconds + clock.Elapsed.TotalSeconds;
+            package = Path.Combine(o.RunDir, PackageFolder);
+            ModelPackage.Save(package, ema, tokenizer, new ModelCardFacts
+            {
+                Steps = step, SamplesSeen = samplesSeen, TrainingHours = trainingSeconds / 3600, FinalLoss = lastLoss, ValLoss = lastVal,
+                BatchSize = o.BatchSize, LearningRate = o.LearningRate, TrainClips = data.Count, ValClips = val?.Count ?? 0,
+                Corpus = manifest.Corpus, DataCreated = manifest.Created, Seed = state.Seed,
+            }, Path.Combine(o.DataDir, ShardManifest.LedgerFileName));
+        }
+
+        return new TrainResult(step, lastLoss, lastVal, samplesPerSecond, net.ParameterCount, o.RunDir, package, latest is not null);
+    }
+
+    /// <summary>The preset (or given config) completed with what the data fixes: vocabulary, normalisation, audio front end.</summary>
+    internal static ModelConfig ConfigFor(TrainOptions o, ShardManifest manifest)
+    {
+        var config = o.Config ?? ModelConfig.FromPreset(o.Preset);
+        return config with
+        {
+            TextVocabSize = manifest.VocabSize,
+            Normalisation = manifest.Normalisation,
+            Audio = manifest.Audio,
+            TextMaxTokens = Math.Min(config.TextMaxTokens, manifest.TextMaxTokens),
+            WindowSeconds = Math.Min(config.WindowSeconds, Math.Floor((manifest.ClipSeconds / config.AlignmentSeconds) + 1e-9) * config.AlignmentSeconds),
+        };
+    }
+
+    private static void CheckDataFits(ModelConfig config, ShardManifest manifest, string dataDir)
+    {
+        if (config.Video.FrameSize != manifest.Video.FrameSize || Math.Abs(config.Video.Fps - manifest.Video.Fps) > 1e-9)
+        {
+            throw new BadInputException(dataDir,
+                $"holds {manifest.Video.FrameSize}x{manifest.Video.FrameSize} frames at {manifest.Video.Fps} fps, the '{config.Preset}' model needs {config.Video.FrameSize}x{config.Video.FrameSize} at {config.Video.Fps}; run 'v2a data prepare --frame-size {config.Video.FrameSize}'");
+        }
+
+        if (config.Audio != manifest.Audio)
+        {
+            throw new BadInputException(dataDir, "was prepared with other audio settings than the model's");
+        }
+
+        if (config.TextVocabSize != manifest.VocabSize)
+        {
+            throw new BadInputException(dataDir, $"has a vocabulary of {manifest.VocabSize}, the checkpoint {config.TextVocabSize}: resume with the data it was trained on");
+        }
+    }
+
+    /// <summary>Linear warm-up to the peak, then cosine decay to MinLearningRateFraction × peak at the last step.</summary>
+    internal static double LearningRate(TrainOptions o, int step)
+    {
+        if (step <= o.WarmupSteps)
+        {
+            return o.LearningRate * step / Math.Max(1, o.WarmupSteps);
+        }
+
+        var progress = Math.Clamp((double)(step - o.WarmupSteps) / Math.Max(1, o.Steps - o.WarmupSteps), 0, 1);
+        var floor = o.MinLearningRateFraction;
+        return o.LearningRate * (floor + ((1 - floor) * 0.5 * (1 + Math.Cos(Math.PI * progress))));
+    }
+
+    /// <summary>Crop length (seconds) and batch size of a step: short crops, and every LongCropEvery-th step
+    /// a whole window with the batch scaled to the same number of tokens.</summary>
+    internal static (double Seconds, int BatchSize) CropFor(ModelConfig config, ShardManifest manifest, int batchSize, int step)
+    {
+        var clip = Math.Floor((manifest.ClipSeconds / config.AlignmentSeconds) + 1e-9) * config.AlignmentSeconds;
+        var shortCrop = Math.Min(config.TrainSeconds, clip);
+        if (config.LongCropEvery <= 0 || step % config.LongCropEvery != 0)
+        {
+            return (shortCrop, batchSize);
+        }
+
+        var longCrop = Math.Min(config.WindowSeconds, clip);
+        return (longCrop, Math.Max(1, (int)Math.Round(batchSize * shortCrop / longCrop)));
+    }
+
+    private static Tensor BatchLoss(SoundtrackNetwork net, TrainingBatch batch, Tensor dropText, Tensor dropVisual, Generator generator, Device device)
+    {
+        var cond = net.PrepareConditions(batch.Frames.to(device), batch.TextIds.to(device), batch.TextMask.to(device), dropText.to(device),
+            dropVisual.to(device), batch.Sequence);
+        return FlowMatchingLoss.Loss((x, t) => net.PredictVelocity(x, t, cond), batch.Mel.to(device), generator);
+    }
+
+    /// <summary>Mean loss over up to ValClips validation clips: first window-length crop, first caption,
+    /// no dropping, fixed noise and times, so checkpoints compare like with like.</summary>
+    private static double ValidationLoss(SoundtrackNetwork ema, ShardDataset val, ModelConfig config, TrainOptions o, Device device)
+    {
+        var n = Math.Min(o.ValClips, val.Count);
+        var seconds = CropFor(config, val.Manifest, o.BatchSize, 1).Seconds;
+        var generator = new Generator((ulong)Seeds.Mix(o.Seed, 0x7a1));
+        double total = 0;
+        using var noGrad = torch.no_grad();
+        for (var start = 0; start < n; start += o.BatchSize)
+        {
+            using var scope = torch.NewDisposeScope();
+            var idx = Enumerable.Range(start, Math.Min(o.BatchSize, n - start)).ToArray();
+            var batch = val.Batch(idx, seconds, config, random: null);
+            var no = torch.zeros(idx.Length, dtype: ScalarType.Bool);
+            total += BatchLoss(ema, batch, no.logical_or(batch.HasText.logical_not()), no, generator, device).item<float>() * idx.Length;
+        }
+
+        return total / n;
+    }
+
+    internal static void CopyWeights(nn.Module from, nn.Module to)
+    {
+        using var noGrad = torch.no_grad();
+        var source = from.state_dict();
+        foreach (var (name, p) in to.state_dict())
+        {
+            p.copy_(source[name]);
+        }
+    }
+
+    private static void UpdateEma(nn.Module net, nn.Module ema, double decay)
+    {
+        using var noGrad = torch.no_grad();
+        foreach (var (e, p) in ema.parameters().Zip(net.parameters()))
+        {
+            e.mul_(decay).add_(p, alpha: 1 - decay);
+        }
+    }
+
+    /// <summary>Reads RUN/train.jsonl, dropping (and rewriting away) entries after <paramref name="step"/>:
+    /// a killed run may have logged steps its last checkpoint does not hold.</summary>
+    private static List<LogEntry> TrimLog(string path, int step)
+    {
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        var kept = new List<LogEntry>();
+        var keptLines = new List<string>();
+        foreach (var line in File.ReadLines(path))
+        {
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            try
+            {
+                var entry = JsonSerializer.Deserialize<LogEntry>(line, ModelConfig.JsonOptions);
+                if (entry is not null && entry.Step <= step)
+                {
+                    kept.Add(entry);
+                    keptLines.Add(line);
+                }
+            }
+            catch (JsonException)
+            {
+                // A line cut short by a kill: drop it.
+            }
+        }
+
+        AtomicFile.WriteAllText(path, keptLines.Count == 0 ? "" : string.Join('\n', keptLines) + "\n");
+        return kept;
+    }
+
+    /// <summary>One line of RUN/train.jsonl (averages over the steps since the previous line).</summary>
+    public sealed record LogEntry(int Step, double Loss, double? ValLoss, double Lr, double GradNorm, double SamplesPerSecond,
+        long SamplesSeen, double ElapsedSeconds);
+}

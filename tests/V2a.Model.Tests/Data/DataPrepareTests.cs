@@ -1,0 +1,143 @@
+using TorchSharp;
+using V2a.Model.Data;
+using static TorchSharp.torch;
+
+namespace V2a.Model.Tests.Data;
+
+/// <summary>One prepared synthetic corpus shared by the data tests (preparing costs a few seconds of ffmpeg).</summary>
+public sealed class PreparedCorpusFixture : IDisposable
+{
+    public PreparedCorpusFixture()
+    {
+        TorchRuntime.Initialise();
+        Root = TestSupport.TempDir("data");
+        Clips = SyntheticCorpus.Make(count: 10, seconds: 2.56, eventsPerClip: 3);
+        CorpusDir = SyntheticCorpus.Write(Path.Combine(Root, "corpus"), Clips);
+        ShardsDir = Path.Combine(Root, "shards");
+        Manifest = DataPreparer.Prepare(new DataPrepareOptions
+        {
+            CorpusDir = CorpusDir, OutDir = ShardsDir, ValFraction = 0.2, FrameSize = 16, ClipsPerShard = 4, TextMaxTokens = 12,
+        }, NullProgress.Instance);
+    }
+
+    public string Root { get; }
+
+    public List<SyntheticCorpus.Clip> Clips { get; }
+
+    public string CorpusDir { get; }
+
+    public string ShardsDir { get; }
+
+    public ShardManifest Manifest { get; }
+
+    public void Dispose() => Directory.Delete(Root, recursive: true);
+}
+
+public class DataPrepareTests(PreparedCorpusFixture fixture) : IClassFixture<PreparedCorpusFixture>
+{
+    [Fact]
+    public void Splits_by_clip_id_and_records_both_sides()
+    {
+        // Given a 10-clip corpus prepared with val=0.2
+        var m = fixture.Manifest;
+        var train = m.ClipIds("train").ToHashSet();
+        var val = m.ClipIds("val").ToHashSet();
+
+        // Then every clip is on exactly one side, the rule decides the side, and only training clips are in the ledger
+        Assert.Equal(10, train.Count + val.Count);
+        Assert.Empty(train.Intersect(val));
+        Assert.NotEmpty(val);
+        var byRule = fixture.Clips.Select(c => c.Id).Where(id => ShardManifest.IsValidation(id, 0.2)).ToHashSet();
+        if (byRule.Count > 0)
+        {
+            Assert.Equal(byRule.Order(), val.Order());
+        }
+        else
+        {
+            Assert.Single(val); // the rule held out nothing: the fallback holds out one clip
+        }
+
+        var ledger = File.ReadAllLines(Path.Combine(fixture.ShardsDir, ShardManifest.LedgerFileName));
+        Assert.Equal(train.Count, ledger.Length);
+        Assert.All(val, id => Assert.DoesNotContain(ledger, l => l.Contains($"\"{id}\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Stores_normalised_mel_frames_and_tokens_in_shards()
+    {
+        // Given the prepared training split
+        using var data = ShardDataset.Load(fixture.ShardsDir, "train");
+        var config = TestSupport.Debug(fixture.Manifest.VocabSize) with { Normalisation = fixture.Manifest.Normalisation };
+        using var scope = torch.NewDisposeScope();
+
+        // When the whole clips are read back as one batch
+        var batch = data.Batch(Enumerable.Range(0, data.Count).ToArray(), 2.56, config, random: null);
+
+        // Then mel is normalised (mean ≈ 0, std ≈ 1 over the training set), frames are 16×16 at 25 fps, captions are tokens
+        Assert.Equal(new long[] { data.Count, 80, 160 }, batch.Mel.shape);
+        Assert.Equal(new long[] { data.Count, 64, 16, 16, 3 }, batch.Frames.shape);
+        Assert.InRange(batch.Mel.mean().item<float>(), -0.05f, 0.05f);
+        Assert.InRange(batch.Mel.std().item<float>(), 0.9f, 1.1f);
+        Assert.True(batch.HasText.all().item<bool>());
+        Assert.True(batch.TextMask.sum([1]).min().item<long>() >= 3);
+        Assert.Equal(2.56, fixture.Manifest.ClipSeconds, 9);
+    }
+
+    [Fact]
+    public void Crops_keep_sound_and_picture_on_the_same_instant()
+    {
+        // Given training clips whose square lights up exactly when their sound starts
+        using var data = ShardDataset.Load(fixture.ShardsDir, "train");
+        var config = TestSupport.Debug(fixture.Manifest.VocabSize) with { Normalisation = fixture.Manifest.Normalisation };
+        var random = new Random(3);
+        for (var trial = 0; trial < 5; trial++)
+        {
+            using var scope = torch.NewDisposeScope();
+
+            // When a random 1.28 s crop is taken
+            var batch = data.Batch([trial % data.Count], 1.28, config, random);
+
+            // Then each lit frame (time j/25 s) has its sound onset within one video frame in the mel crop
+            var brightness = batch.Frames[0].to_type(ScalarType.Float32).mean([1, 2, 3]).data<float>().ToArray(); // (F)
+            var energy = batch.Mel[0].mean([0]).data<float>().ToArray(); // (T)
+            for (var j = 1; j < brightness.Length; j++)
+            {
+                if (brightness[j] > 40 && brightness[j - 1] < 40)
+                {
+                    var t = j / 25.0;
+                    var k = (int)Math.Round(t * config.Audio.FramesPerSecond);
+                    var before = energy.Skip(Math.Max(0, k - 4)).Take(2).Average();
+                    var after = energy.Skip(k).Take(3).Max();
+                    Assert.True(after - before > 1.0, $"no onset at frame {j} ({t:0.00} s): {before:0.00} → {after:0.00}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Batch_plan_is_a_seeded_permutation_per_epoch()
+    {
+        // Given a plan over 7 clips
+        var plan = new BatchPlan(7, seed: 5);
+
+        // When the first two epochs are drawn in batches of 7
+        var epoch0 = plan.Indices(0, 7);
+        var epoch1 = plan.Indices(7, 7);
+
+        // Then each epoch visits every clip once, epochs differ, and a new plan repeats them exactly
+        Assert.Equal(Enumerable.Range(0, 7), epoch0.Order());
+        Assert.Equal(Enumerable.Range(0, 7), epoch1.Order());
+        Assert.NotEqual(epoch0, epoch1);
+        Assert.Equal(epoch1, new BatchPlan(7, seed: 5).Indices(7, 7));
+        Assert.Equal(epoch0.Skip(3).Take(3), new BatchPlan(7, seed: 5).Indices(3, 3));
+    }
+
+    [Fact]
+    public void Rejects_a_folder_without_a_corpus()
+    {
+        var empty = TestSupport.TempDir("nocorpus");
+        var e = Assert.Throws<BadInputException>(() => DataPreparer.Prepare(new DataPrepareOptions { CorpusDir = empty, OutDir = empty + "-out" }, NullProgress.Instance));
+        Assert.Contains("meta.jsonl", e.Message, StringComparison.Ordinal);
+        Directory.Delete(empty);
+    }
+}

@@ -1,0 +1,91 @@
+using TorchSharp;
+using V2a.Model.Network;
+using static TorchSharp.torch;
+
+namespace V2a.Model.Tests.Network;
+
+public class SoundtrackNetworkTests
+{
+    [Fact]
+    public void Predicts_velocity_of_the_mel_shape_for_any_duration()
+    {
+        // Given the debug network and stretches of several lengths (one not a whole number of tokens)
+        var config = TestSupport.Debug();
+        using var net = TestSupport.Network(config);
+        foreach (var seconds in new[] { 1.28, 2.0, 3.3 })
+        {
+            using var scope = torch.NewDisposeScope();
+            var seq = config.Sequence(seconds);
+            var (frames, ids, mask) = TestSupport.Inputs(config, seq, batch: 2);
+
+            // When conditions are prepared and one velocity is predicted
+            var cond = net.PrepareConditions(frames, ids, mask, TestSupport.Flags(false, true), TestSupport.Flags(false, false), seq);
+            var v = net.PredictVelocity(torch.randn(2, config.Audio.MelBins, seq.MelFrames), torch.tensor(new[] { 0.1f, 0.9f }), cond);
+
+            // Then it has the mel shape: (B, 80, whole tokens × 2 mel frames)
+            Assert.Equal(new long[] { 2, config.Audio.MelBins, seq.MelFrames }, v.shape);
+            Assert.Equal(seq.AudioTokens * 2, seq.MelFrames);
+            Assert.True(seq.MelFrames >= config.Audio.FramesFor(seconds));
+        }
+    }
+
+    [Fact]
+    public void Derives_every_length_from_duration_and_rates()
+    {
+        // Given the small preset, when an 8 s stretch is described
+        var seq = ModelConfig.FromPreset("small").Sequence(8);
+
+        // Then 8 s is 500 mel frames = 250 tokens, 200 video frames, 64 visual tokens at 8 fps
+        Assert.Equal(500, seq.MelFrames);
+        Assert.Equal(250, seq.AudioTokens);
+        Assert.Equal(200, seq.VideoFrames);
+        Assert.Equal(64, seq.VisualTokens);
+        Assert.Equal(128_000, seq.Samples);
+        Assert.Equal(0.16, ModelConfig.FromPreset("small").AlignmentSeconds, 9);
+    }
+
+    [Fact]
+    public void Starts_as_zero_velocity_so_untrained_blocks_are_identities()
+    {
+        // Given a freshly built network (adaLN-Zero initialisation)
+        var config = TestSupport.Debug();
+        using var net = TestSupport.Network(config);
+        using var scope = torch.NewDisposeScope();
+        var seq = config.Sequence(1.28);
+        var (frames, ids, mask) = TestSupport.Inputs(config, seq, 1);
+
+        // When it predicts a velocity
+        var cond = net.PrepareConditions(frames, ids, mask, TestSupport.Flags(false), TestSupport.Flags(false), seq);
+        var v = net.PredictVelocity(torch.randn(1, config.Audio.MelBins, seq.MelFrames), torch.tensor(new[] { 0.5f }), cond);
+
+        // Then the output is exactly zero
+        Assert.Equal(0f, v.abs().max().item<float>());
+    }
+
+    [Fact]
+    public void Small_preset_fits_the_40_MB_package_with_a_full_vocabulary()
+    {
+        // Given the small preset with the largest compact vocabulary data prepare builds by default (2048 ids)
+        var config = ModelConfig.FromPreset("small") with { TextVocabSize = 2048 };
+        using var net = TestSupport.Network(config);
+
+        // Then its fp32 weights stay under 40 MB
+        var megabytes = net.ParameterCount * 4 / 1e6;
+        Assert.True(megabytes <= 40, $"{net.ParameterCount} parameters = {megabytes:0.0} MB");
+    }
+
+    [Fact]
+    public void Config_round_trips_through_json()
+    {
+        // Given a config with normalisation stats
+        var config = TestSupport.Debug(vocab: 77) with { Normalisation = new MelNormalisation([1f, 2f], [0.5f, 0.25f]) };
+
+        // When it is written and read back
+        var back = ModelConfig.FromJson(config.ToJson(), "config.json");
+
+        // Then nothing changed
+        Assert.Equal(config.ToJson(), back.ToJson());
+        Assert.Equal(77, back.TextVocabSize);
+        Assert.Equal(16, back.Video.FrameSize);
+    }
+}

@@ -1,0 +1,119 @@
+using System.Text.Json;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using V2a.Model.Data;
+using V2a.Model.Training;
+using static TorchSharp.torch;
+
+namespace V2a.Model.Tests.Training;
+
+/// <summary>Four synthetic training clips, prepared once for the training tests.</summary>
+public sealed class TrainingCorpusFixture : IDisposable
+{
+    public TrainingCorpusFixture()
+    {
+        TorchRuntime.Initialise();
+        Root = TestSupport.TempDir("train");
+        Clips = SyntheticCorpus.Make(count: 4, seconds: 2.56, eventsPerClip: 3, seed: 11);
+        var corpus = SyntheticCorpus.Write(Path.Combine(Root, "corpus"), Clips);
+        ShardsDir = Path.Combine(Root, "shards");
+        Manifest = DataPreparer.Prepare(new DataPrepareOptions
+        {
+            CorpusDir = corpus, OutDir = ShardsDir, ValFraction = 0, FrameSize = 16, TextMaxTokens = 12,
+        }, NullProgress.Instance);
+    }
+
+    public string Root { get; }
+
+    public List<SyntheticCorpus.Clip> Clips { get; }
+
+    public string ShardsDir { get; }
+
+    public ShardManifest Manifest { get; }
+
+    /// <summary>The debug preset on 1.28 s crops, with a full 2.56 s clip every 4th step.</summary>
+    public static ModelConfig Config => ModelConfig.FromPreset("debug") with { TrainSeconds = 1.28, WindowSeconds = 2.56 };
+
+    public void Dispose() => Directory.Delete(Root, recursive: true);
+}
+
+public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<TrainingCorpusFixture>
+{
+    private sealed class CancelAt(int step, CancellationTokenSource source) : IProgressSink
+    {
+        public void Report(string stage, long done, long total, string? detail = null)
+        {
+            if (stage == "training" && done == step)
+            {
+                source.Cancel();
+            }
+        }
+    }
+
+    private TrainOptions Options(string run, int steps) => new()
+    {
+        DataDir = fixture.ShardsDir, RunDir = run, Config = TrainingCorpusFixture.Config, Steps = steps, BatchSize = 4,
+        LearningRate = 1e-3, WarmupSteps = 2, CheckpointEvery = 2, LogEvery = 1, Seed = 3, WritePackage = false,
+    };
+
+    [Fact]
+    public void Killed_run_resumes_from_its_checkpoint_and_ends_where_an_unbroken_run_ends()
+    {
+        // Given an unbroken 6-step run, and the same run killed during step 5 (after the checkpoint at step 4)
+        var unbroken = Path.Combine(fixture.Root, "unbroken");
+        Trainer.Run(Options(unbroken, 6), NullProgress.Instance);
+        var killed = Path.Combine(fixture.Root, "killed");
+        using (var cts = new CancellationTokenSource())
+        {
+            Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Run(Options(killed, 6), new CancelAt(5, cts), cts.Token));
+        }
+
+        Assert.Equal("ckpt-00000004", File.ReadAllText(Path.Combine(killed, Checkpoint.LatestFile)).Trim());
+
+        // When it is resumed
+        var result = Trainer.Run(Options(killed, 6) with { Resume = true }, NullProgress.Instance);
+
+        // Then it continued from step 4, logged each step once, and holds the same weights as the unbroken run
+        Assert.True(result.Resumed);
+        Assert.Equal(6, result.Step);
+        var steps = File.ReadAllLines(Path.Combine(killed, Trainer.LogFile))
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt32()).ToList();
+        Assert.Equal(new[] { 1, 2, 3, 4, 5, 6 }, steps);
+        using var scope = torch.NewDisposeScope();
+        foreach (var file in new[] { Checkpoint.ModelFile, Checkpoint.EmaFile })
+        {
+            var a = Safetensors.LoadStateDict(Path.Combine(unbroken, "ckpt-00000006", file));
+            var b = Safetensors.LoadStateDict(Path.Combine(killed, "ckpt-00000006", file));
+            Assert.Equal(a.Keys.Order(), b.Keys.Order());
+            foreach (var key in a.Keys)
+            {
+                Assert.True(a[key].equal(b[key]).all().item<bool>(), $"{file}: {key} differs after resume");
+            }
+        }
+
+        Assert.True(File.Exists(Path.Combine(killed, Trainer.CurveFile)));
+        Assert.False(Directory.Exists(Path.Combine(killed, "ckpt-00000002")), "only the newest two checkpoints are kept");
+    }
+
+    [Fact]
+    public void Refuses_to_overwrite_a_run_without_resume()
+    {
+        // Given a run folder that holds a checkpoint
+        var run = Path.Combine(fixture.Root, "twice");
+        Trainer.Run(Options(run, 2), NullProgress.Instance);
+
+        // When training into it again without --resume, then it is refused with a hint
+        var e = Assert.Throws<BadInputException>(() => Trainer.Run(Options(run, 2), NullProgress.Instance));
+        Assert.Contains("--resume", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Learning_rate_warms_up_then_decays_to_its_floor()
+    {
+        var o = Options("unused", 100) with { WarmupSteps = 10, LearningRate = 1e-3, MinLearningRateFraction = 0.1 };
+        Assert.Equal(1e-4, Trainer.LearningRate(o, 1), 12);
+        Assert.Equal(1e-3, Trainer.LearningRate(o, 10), 12);
+        Assert.Equal(1e-4, Trainer.LearningRate(o, 100), 12);
+        Assert.True(Trainer.LearningRate(o, 50) < 1e-3 && Trainer.LearningRate(o, 50) > 1e-4);
+    }
+}
