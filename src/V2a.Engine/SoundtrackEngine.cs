@@ -107,21 +107,7 @@ public sealed class SoundtrackEngine : IDisposable
             var generationId = plan.Count == 1 ? requestId : $"{requestId}-{paths.Index + 1}";
             var candidateProgress = new CandidateProgress(progress, paths.Index, plan.Count);
             var request = new GenerationRequest(options.Prompt, options.Negative, seed, steps, cfg);
-            var samples = Collect(_generator.Generate(options.InputPath, info.DurationSeconds, request, candidateProgress), cancellationToken);
-
-            var gain = Loudness.NormalizationGain(samples, rate, TargetLufs, PeakCeilingDbfs);
-            for (var i = 0; i < samples.Length; i++)
-            {
-                samples[i] = (float)(samples[i] * gain);
-            }
-
-            WatermarkPayload? payload = null;
-            if (key is not null)
-            {
-                payload = WatermarkPayload.FromIds(_model.ModelId, generationId);
-                samples = Watermarker.Embed(samples, rate, payload.Value, key);
-            }
-
+            WatermarkPayload? payload = key is null ? null : WatermarkPayload.FromIds(_model.ModelId, generationId);
             var provenance = new ProvenanceInfo
             {
                 Version = Version,
@@ -136,34 +122,72 @@ public sealed class SoundtrackEngine : IDisposable
                 WatermarkKeyFingerprint = key?.Fingerprint,
             };
             var tags = WatermarkProvenance.BuildTags(provenance);
-            candidateProgress.Report("writing", 1, 1);
-            string manifest;
-            if (paths.VideoPath is null)
+            var work = Directory.CreateTempSubdirectory("v2a-gen-").FullName;
+            try
             {
-                AudioWriter.WriteFile(paths.AudioPath!, samples, rate, tags: tags);
-                manifest = WatermarkProvenance.WriteManifest(paths.AudioPath!, provenance, options.InputPath);
-            }
-            else
-            {
-                // The track goes to the muxer as lossless float WAV; the container's codec is applied once.
-                var track = Path.Combine(Path.GetTempPath(), $"v2a-track-{generationId}-{Guid.NewGuid():N}.wav");
-                try
+                // Pass 1: stream the generated soundtrack to a lossless scratch file while measuring its loudness.
+                var raw = Path.Combine(work, "raw.wav");
+                var meter = new LoudnessMeter(rate);
+                using (var scratch = new AudioWriter(raw, rate, AudioFileFormat.WavFloat))
                 {
-                    AudioWriter.WriteFile(track, samples, rate, AudioFileFormat.WavFloat);
-                    Muxer.Mux(options.InputPath, track, paths.VideoPath,
-                        new MuxOptions { Original = options.Original, Tags = tags });
-                }
-                finally
-                {
-                    File.Delete(track);
+                    foreach (var chunk in _generator.Generate(options.InputPath, info.DurationSeconds, request, candidateProgress))
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        meter.Add(chunk);
+                        scratch.Write(chunk);
+                    }
+
+                    scratch.Commit();
                 }
 
-                manifest = WatermarkProvenance.WriteManifest(paths.VideoPath, provenance, options.InputPath);
+                // Pass 2: one loudness gain, the watermark, then every file this candidate needs, all streamed.
+                candidateProgress.Report("writing", 1, 1);
+                var gain = (float)meter.NormalizationGain(TargetLufs, PeakCeilingDbfs);
+                var track = paths.VideoPath is null ? null : Path.Combine(work, "track.wav");
+                using (var embedder = payload is null ? null : new WatermarkEmbedder(rate, payload.Value, key!))
+                using (var trackWriter = track is null ? null : new AudioWriter(track, rate, AudioFileFormat.WavFloat))
+                using (var audioWriter = paths.AudioPath is null ? null : new AudioWriter(paths.AudioPath, rate, tags: tags))
+                {
+                    void Emit(float[] samples)
+                    {
+                        trackWriter?.Write(samples);
+                        audioWriter?.Write(samples);
+                    }
+
+                    foreach (var chunk in AudioReader.ReadChunks(raw, rate))
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        for (var i = 0; i < chunk.Length; i++)
+                        {
+                            chunk[i] *= gain;
+                        }
+
+                        Emit(embedder is null ? chunk : embedder.Process(chunk));
+                    }
+
+                    if (embedder is not null)
+                    {
+                        Emit(embedder.Flush());
+                    }
+
+                    trackWriter?.Commit();
+                    audioWriter?.Commit();
+                }
+
+                if (paths.VideoPath is not null)
+                {
+                    Muxer.Mux(options.InputPath, track!, paths.VideoPath, new MuxOptions { Original = options.Original, Tags = tags });
+                    WatermarkProvenance.WriteManifest(paths.VideoPath, provenance, options.InputPath);
+                }
+
                 if (paths.AudioPath is not null)
                 {
-                    AudioWriter.WriteFile(paths.AudioPath, samples, rate, tags: tags);
                     WatermarkProvenance.WriteManifest(paths.AudioPath, provenance, options.InputPath);
                 }
+            }
+            finally
+            {
+                Directory.Delete(work, recursive: true);
             }
 
             if (paths.SettingsPath is not null)
@@ -183,34 +207,12 @@ public sealed class SoundtrackEngine : IDisposable
                 }, new JsonSerializerOptions { WriteIndented = true }));
             }
 
-            results.Add(new CandidateResult(paths.Index, seed, generationId, paths.VideoPath, paths.AudioPath, manifest));
+            results.Add(new CandidateResult(paths.Index, seed, generationId, paths.VideoPath, paths.AudioPath, paths.ManifestPath));
         }
 
         var elapsed = clock.Elapsed.TotalSeconds;
         return new GenerateResult(results, requestId, _model.ModelId, info.DurationSeconds, elapsed,
             elapsed > 0 ? info.DurationSeconds * plan.Count / elapsed : 0);
-    }
-
-    private static float[] Collect(IEnumerable<float[]> chunks, CancellationToken cancellationToken)
-    {
-        var total = new List<float[]>();
-        var length = 0;
-        foreach (var chunk in chunks)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            total.Add(chunk);
-            length += chunk.Length;
-        }
-
-        var all = new float[length];
-        var at = 0;
-        foreach (var chunk in total)
-        {
-            chunk.CopyTo(all, at);
-            at += chunk.Length;
-        }
-
-        return all;
     }
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));

@@ -1,11 +1,11 @@
 namespace V2a.Watermark;
 
 /// <summary>
-/// The detector's search. For each frame phase within a tile (T phases) the tile features are computed once and
+/// The detector's search. For each frame phase within a tile (T phases) the slot features are computed once and
 /// folded period by period (column j goes to fold column j mod PeriodColumns); a test is a fold over a span of
 /// periods — the whole input, and every window of <see cref="WatermarkSettings.WindowPeriods"/> periods — and
 /// each test is scored at every rotation of the pattern (PeriodColumns rotations), i.e. at every frame offset.
-/// Score: z = Σ chip·Ỹ / √(Σ Ỹ²) over synchronisation tiles of the fold Ỹ. Given the audio, the chips are
+/// Score: z = Σ chip·Ỹ / √(Σ Ỹ²) over synchronisation slots of the fold Ỹ. Given the audio, the chips are
 /// independent fair ±1 draws (they come from the key), so z has mean 0 and variance exactly 1 and a tail at most
 /// that of N(0, 1) up to a small constant: the threshold follows from the Gaussian tail and the number of
 /// hypotheses, with no tuning on data.
@@ -14,79 +14,117 @@ internal sealed class AlignmentSearch
 {
     private readonly WatermarkSettings _s;
     private readonly ChipPattern _pattern;
-    private readonly int _bands;
+    private readonly int _pairs;
     private readonly int _pc;
 
-    /// <summary>Per phase: per period, the tile features of its columns (PeriodColumns × bands).</summary>
+    /// <summary>Per phase: the weighted slot features (columns × pairs).</summary>
+    private readonly double[][] _y;
+
+    /// <summary>Per phase: whole columns.</summary>
+    private readonly int[] _columns;
+
+    /// <summary>Per phase: variance factor of the score, 1 + 2 Σ_k ρ_k r_k (see <see cref="VarianceFactor"/>).</summary>
+    private readonly double[] _factor;
+
+    /// <summary>Per phase: per period, the slot features of its columns (PeriodColumns × pairs).</summary>
     private readonly List<double[]>[] _periods;
 
     public AlignmentSearch(WatermarkSettings s, ChipPattern pattern, TileFeatures features)
     {
         _s = s;
         _pattern = pattern;
-        _bands = s.BandCount;
+        _pairs = s.PairCount;
         _pc = s.PeriodColumns;
-        _periods = new List<double[]>[s.TileFrames];
+        var phases = s.TileFrames;
+        _y = new double[phases][];
+        _columns = new int[phases];
+        _periods = new List<double[]>[phases];
+        _factor = new double[phases];
         var liveMax = 0;
-        var bestScore = double.NegativeInfinity;
-        Hit best = default;
-        var tests = 1;
-        for (var phase = 0; phase < s.TileFrames; phase++)
+        Hit bestWhole = new(0, 0, 0, 0, double.NegativeInfinity);
+        Hit bestWindow = new(0, 0, 0, 0, double.NegativeInfinity);
+        var windows = 0;
+        for (var phase = 0; phase < phases; phase++)
         {
             var columns = features.Columns(phase);
-            var y = features.Features(features.TileEnergies(phase, columns), columns, out var live);
-            liveMax = Math.Max(liveMax, live);
+            var slots = features.Slots(features.TileEnergies(phase, columns), columns);
+            liveMax = Math.Max(liveMax, slots.Live);
+            _y[phase] = slots.Y;
+            _columns[phase] = columns;
+            _factor[phase] = VarianceFactor(slots.Y, columns);
             var list = new List<double[]>();
             for (var start = 0; start < columns; start += _pc)
             {
-                var fold = new double[_pc * _bands];
-                var n = Math.Min(_pc, columns - start) * _bands;
-                Array.Copy(y, start * _bands, fold, 0, n);
+                var fold = new double[_pc * _pairs];
+                var n = Math.Min(_pc, columns - start) * _pairs;
+                Array.Copy(slots.Y, start * _pairs, fold, 0, n);
                 list.Add(fold);
             }
 
             _periods[phase] = list;
-            foreach (var (from, count) in Spans(list.Count))
+            var whole = Fold(phase, 0, list.Count);
+            for (var r = 0; r < _pc; r++)
+            {
+                var z = SyncScore(whole, r, phase);
+                if (z > bestWhole.Score)
+                {
+                    bestWhole = new Hit(phase, r, 0, list.Count, z);
+                }
+            }
+
+            var spans = WindowSpans(list.Count);
+            windows = Math.Max(windows, spans.Count);
+            foreach (var (from, count) in spans)
             {
                 var fold = Fold(phase, from, count);
                 for (var r = 0; r < _pc; r++)
                 {
-                    var z = SyncScore(fold, r);
-                    if (z > bestScore)
+                    var z = SyncScore(fold, r, phase);
+                    if (z > bestWindow.Score)
                     {
-                        bestScore = z;
-                        best = new Hit(phase, r, from, count, z, AlignmentFrames: 0);
+                        bestWindow = new Hit(phase, r, from, count, z);
                     }
                 }
             }
-
-            tests = Math.Max(tests, Spans(list.Count).Count);
         }
 
-        LiveTiles = liveMax;
-        NullProbeScore = _periods[0].Count > 0 ? SyncScore(Fold(0, 0, _periods[0].Count), 0) : 0;
-        Tests = tests;
-        // Received column j of phase φ is pattern column (j + r) mod PC: the mark's grid starts at frame
-        // φ − T·r (mod one period) of the input.
-        var period = s.PeriodFrames;
-        Best = best with { AlignmentFrames = (((best.Phase - (s.TileFrames * best.Rotation)) % period) + period) % period };
+        LiveSlots = liveMax;
+        NullProbeScore = _periods[0].Count > 0 ? SyncScore(Fold(0, 0, _periods[0].Count), 0, 0) : 0;
+        Windows = windows;
+        BestWhole = bestWhole;
+        BestWindow = bestWindow;
     }
 
     /// <summary>Score of one fixed hypothesis (phase 0, rotation 0, whole input): N(0, 1) on unmarked audio; the bench checks that.</summary>
     public double NullProbeScore { get; }
 
-    /// <summary>Largest number of live tiles over phases (how much audible content there is to judge).</summary>
-    public int LiveTiles { get; }
+    /// <summary>Largest number of live slots over phases (how much audible content there is to judge).</summary>
+    public int LiveSlots { get; }
 
-    /// <summary>Tests per phase and rotation: the whole input plus the windows (the multiple-comparison factor).</summary>
-    public int Tests { get; }
+    /// <summary>Windows per phase and rotation (0 when the input is too short for windows to add anything).</summary>
+    public int Windows { get; }
 
-    public Hit Best { get; }
+    /// <summary>Best alignment over the whole input.</summary>
+    public Hit BestWhole { get; }
 
-    /// <summary>Whole input, then the sliding windows when the input is longer than a window plus a period.</summary>
-    private List<(int From, int Count)> Spans(int periods)
+    /// <summary>Best alignment and window among the windows (Score −∞ when there are none).</summary>
+    public Hit BestWindow { get; }
+
+    /// <summary>Alignment hypotheses per test: every frame offset within a period.</summary>
+    public int Hypotheses => _s.Offsets;
+
+    /// <summary>Offset of the mark's grid in the input, in frames modulo one period, at a hit's alignment.</summary>
+    public int AlignmentFrames(Hit hit)
     {
-        var spans = new List<(int, int)> { (0, periods) };
+        // Received column j of phase φ is pattern column (j + r) mod PC: the mark's grid starts at frame φ − T·r.
+        var period = _s.PeriodFrames;
+        return (((hit.Phase - (_s.TileFrames * hit.Rotation)) % period) + period) % period;
+    }
+
+    /// <summary>Windows of <see cref="WatermarkSettings.WindowPeriods"/> periods, one period apart, when the input is longer than a window plus a period.</summary>
+    private List<(int From, int Count)> WindowSpans(int periods)
+    {
+        var spans = new List<(int, int)>();
         var w = _s.WindowPeriods;
         if (periods > w + 1)
         {
@@ -101,7 +139,7 @@ internal sealed class AlignmentSearch
 
     private double[] Fold(int phase, int from, int count)
     {
-        var fold = new double[_pc * _bands];
+        var fold = new double[_pc * _pairs];
         var list = _periods[phase];
         for (var k = from; k < from + count && k < list.Count; k++)
         {
@@ -115,48 +153,90 @@ internal sealed class AlignmentSearch
         return fold;
     }
 
-    private double SyncScore(double[] fold, int rotation)
+    /// <summary>
+    /// The factor by which the host's correlation between slots of the same band pair up to 2·PredictionRadius columns
+    /// apart (they share terms of the prediction) and the key's own chip pattern inflate the score's variance:
+    /// 1 + 2 Σ_k ρ_k r_k, with ρ_k the features' lag-k correlation measured on this input (the mark, with its random
+    /// chips, adds nothing to it on average) and r_k the pattern's (<see cref="ChipPattern.LagCorrelation"/>). Over
+    /// random keys r_k averages 0 and the factor 1; for one fixed key it corrects that key's coincidences.
+    /// </summary>
+    private double VarianceFactor(double[] y, int columns)
+    {
+        var f = 1.0;
+        double energy = 0;
+        foreach (var v in y)
+        {
+            energy += v * v;
+        }
+
+        if (energy <= 0)
+        {
+            return 1;
+        }
+
+        for (var lag = 1; lag <= 2 * _s.PredictionRadius; lag++)
+        {
+            double c = 0;
+            for (var i = 0; i + (lag * _pairs) < y.Length; i++)
+            {
+                c += y[i] * y[i + (lag * _pairs)];
+            }
+
+            f += 2 * (c / energy) * _pattern.LagCorrelation(lag);
+        }
+
+        return Math.Max(f, 0.5);
+    }
+
+    /// <summary>z = Σ c·Ỹ / √(f·Σ Ỹ²) over synchronisation slots: given the audio, mean 0 and variance 1 over random chips.</summary>
+    private double SyncScore(double[] fold, int rotation, int phase)
     {
         double num = 0, den = 0;
         for (var q = 0; q < _pc; q++)
         {
-            var pcol = ((q + rotation) % _pc) * _bands;
-            var row = q * _bands;
-            for (var b = 0; b < _bands; b++)
+            var pcol = ((q + rotation) % _pc) * _pairs;
+            var row = q * _pairs;
+            for (var p = 0; p < _pairs; p++)
             {
-                var p = pcol + b;
-                if (_pattern.Roles[p] != ChipPattern.Sync)
+                var idx = pcol + p;
+                if (_pattern.Roles[idx] != ChipPattern.Sync)
                 {
                     continue;
                 }
 
-                var v = fold[row + b];
-                num += _pattern.Chips[p] * v;
+                var v = fold[row + p];
+                num += _pattern.Chips[idx] * v;
                 den += v * v;
             }
         }
 
-        return den > 0 ? num / Math.Sqrt(den) : 0;
+        return den > 0 ? num / Math.Sqrt(den * _factor[phase]) : 0;
     }
 
-    /// <summary>Soft payload bits from the fold at the hit's alignment, then Viterbi + CRC. Tries the hit's own span, then the whole input.</summary>
-    public WatermarkPayload? DecodePayload(Hit hit)
+    /// <summary>
+    /// Soft payload bits at a hit's alignment over a span of periods, for each position within the payload cycle
+    /// (the sync search cannot tell which period of a cycle a period is), then Viterbi + CRC. Returns the first
+    /// payload whose CRC checks, or null; <see cref="ChipPattern.CyclePeriods"/> CRC tests in all.
+    /// </summary>
+    public WatermarkPayload? DecodePayload(Hit hit, int from, int count)
     {
-        var spans = new List<(int, int)> { (hit.From, hit.Count), (0, _periods[hit.Phase].Count) };
-        foreach (var (from, count) in spans.Distinct())
+        var y = _y[hit.Phase];
+        var c0 = from * _pc;
+        var c1 = Math.Min(_columns[hit.Phase], (from + count) * _pc);
+        var cycleColumns = _pc * ChipPattern.CyclePeriods;
+        for (var parity = 0; parity < ChipPattern.CyclePeriods; parity++)
         {
-            var fold = Fold(hit.Phase, from, count);
             var soft = new double[PayloadCode.CodedBits];
-            for (var q = 0; q < _pc; q++)
+            for (var j = c0; j < c1; j++)
             {
-                var pcol = ((q + hit.Rotation) % _pc) * _bands;
-                for (var b = 0; b < _bands; b++)
+                var ccol = (j + hit.Rotation + (_pc * parity)) % cycleColumns;
+                for (var p = 0; p < _pairs; p++)
                 {
-                    var p = pcol + b;
-                    var role = _pattern.Roles[p];
+                    var idx = (ccol * _pairs) + p;
+                    var role = _pattern.Roles[idx];
                     if (role != ChipPattern.Sync)
                     {
-                        soft[role] += _pattern.Chips[p] * fold[(q * _bands) + b];
+                        soft[role] += _pattern.Chips[idx] * y[(j * _pairs) + p];
                     }
                 }
             }
@@ -173,46 +253,64 @@ internal sealed class AlignmentSearch
     /// <summary>
     /// Where the mark is: every window (of <see cref="WatermarkSettings.WindowPeriods"/> periods, one period apart)
     /// whose score at the found alignment passes a per-window threshold (false-positive rate 1e-4 per window, no
-    /// search left at a fixed alignment); overlapping windows are merged. Seconds from the start of the input.
+    /// search left at a fixed alignment); overlapping windows are merged, then each merged range loses the end periods
+    /// whose own score shows no mark (under 1.5), since a window passes with only part of it marked. Seconds from the
+    /// start of the input.
     /// </summary>
-    public IReadOnlyList<MarkedRange> Ranges(Hit hit, double durationSeconds)
+    public IReadOnlyList<MarkedRange> Ranges(Hit hit, double score, double durationSeconds)
     {
+        const double edgeEvidence = 1.5;
         var local = Gaussian.InverseUpperTail(1e-4);
         var list = _periods[hit.Phase];
         var w = Math.Min(_s.WindowPeriods, list.Count);
-        var secondsPerColumn = _s.TileFrames * _s.SecondsPerFrame;
-        var ranges = new List<MarkedRange>();
+        var spans = new List<(int From, int To, double Score)>(); // periods [From, To)
         for (var k = 0; k + w <= list.Count; k++)
         {
-            var z = SyncScore(Fold(hit.Phase, k, w), hit.Rotation);
+            var z = SyncScore(Fold(hit.Phase, k, w), hit.Rotation, hit.Phase);
             if (z < local)
             {
                 continue;
             }
 
-            // Column j spans frames φ + T·j … φ + T·j + T − 1; frame m is centred on m·hop.
-            var start = Math.Max(0, ((hit.Phase * _s.SecondsPerFrame) + (k * _pc * secondsPerColumn)) - (_s.SecondsPerFrame / 2));
-            var end = Math.Min(durationSeconds,
-                (hit.Phase * _s.SecondsPerFrame) + ((k + w) * _pc * secondsPerColumn) + (_s.SecondsPerFrame / 2));
-            if (ranges.Count > 0 && start <= ranges[^1].EndSeconds)
+            if (spans.Count > 0 && k <= spans[^1].To)
             {
-                var last = ranges[^1];
-                ranges[^1] = last with { EndSeconds = end, Score = Math.Max(last.Score, z) };
+                spans[^1] = (spans[^1].From, k + w, Math.Max(spans[^1].Score, z));
             }
             else
             {
-                ranges.Add(new MarkedRange(start, end, z));
+                spans.Add((k, k + w, z));
             }
+        }
+
+        var secondsPerColumn = _s.TileFrames * _s.SecondsPerFrame;
+        var ranges = new List<MarkedRange>();
+        foreach (var (from0, to0, z) in spans)
+        {
+            var (from, to) = (from0, to0);
+            while (to - from > 1 && SyncScore(Fold(hit.Phase, from, 1), hit.Rotation, hit.Phase) < edgeEvidence)
+            {
+                from++;
+            }
+
+            while (to - from > 1 && SyncScore(Fold(hit.Phase, to - 1, 1), hit.Rotation, hit.Phase) < edgeEvidence)
+            {
+                to--;
+            }
+
+            // Column j spans frames φ + T·j … φ + T·j + T − 1; frame m is centred on m·hop.
+            var start = Math.Max(0, (hit.Phase * _s.SecondsPerFrame) + (from * _pc * secondsPerColumn) - (_s.SecondsPerFrame / 2));
+            var end = Math.Min(durationSeconds, (hit.Phase * _s.SecondsPerFrame) + (to * _pc * secondsPerColumn) + (_s.SecondsPerFrame / 2));
+            ranges.Add(new MarkedRange(start, end, z));
         }
 
         if (ranges.Count == 0)
         {
-            ranges.Add(new MarkedRange(0, durationSeconds, hit.Score));
+            ranges.Add(new MarkedRange(0, durationSeconds, score));
         }
 
         return ranges;
     }
 
     /// <summary>One alignment hypothesis: frame phase, pattern rotation, span of periods, its score.</summary>
-    internal readonly record struct Hit(int Phase, int Rotation, int From, int Count, double Score, int AlignmentFrames);
+    internal readonly record struct Hit(int Phase, int Rotation, int From, int Count, double Score);
 }

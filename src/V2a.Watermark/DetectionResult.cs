@@ -75,6 +75,9 @@ public sealed record DetectionResult
     [JsonIgnore]
     public double FixedHypothesisScore { get; init; }
 
+    /// <summary>Which test found the mark: "sync" (the synchronisation score), "sync-window" (in part of the input), "payload" (a payload whose CRC checks at the best alignment); null when not watermarked.</summary>
+    public string? DecidedBy { get; init; }
+
     /// <summary>Layout version (<see cref="WatermarkSettings.Version"/>).</summary>
     public string Layout { get; init; } = "";
 }

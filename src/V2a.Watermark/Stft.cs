@@ -56,6 +56,28 @@ internal sealed class Stft
         _fft.Direct(_frame, re, im);
     }
 
+    /// <summary>Windowed spectrum of one frame whose <see cref="N"/> samples are given (zeros already in place outside the signal).</summary>
+    public void AnalyzeFrame(ReadOnlySpan<float> frame, float[] re, float[] im)
+    {
+        for (var i = 0; i < N; i++)
+        {
+            _frame[i] = frame[i] * Window[i];
+        }
+
+        _fft.Direct(_frame, re, im);
+    }
+
+    /// <summary>Inverse of one frame, windowed again: the frame's <see cref="N"/> samples to overlap-add at <see cref="FrameStart"/>.</summary>
+    public void SynthesizeFrame(float[] re, float[] im, Span<float> frame)
+    {
+        _fft.Inverse(re, im, _frame);
+        var scale = 1f / N;
+        for (var i = 0; i < N; i++)
+        {
+            frame[i] = _frame[i] * Window[i] * scale;
+        }
+    }
+
     /// <summary>Inverse of one frame, windowed again and added into <paramref name="y"/> at the frame's place.</summary>
     public void SynthesizeAdd(float[] re, float[] im, int m, Span<float> y)
     {

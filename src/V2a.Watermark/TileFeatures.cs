@@ -1,15 +1,12 @@
 namespace V2a.Watermark;
 
 /// <summary>
-/// Per-frame band energies of a signal on the watermark grid, and the tile features built from them. Both the
+/// Per-frame band energies of a signal on the watermark grid, and the slot features built from them. Both the
 /// embedder (to measure the host it must overcome) and the detector use this one implementation, so they see
-/// the same numbers. Memory: one float per (frame, band) — 53 bands × 62.5 frames/s ≈ 13 KB a second.
+/// the same numbers. Memory: one float per (frame, band) — 54 bands × 62.5 frames/s ≈ 13 KB a second.
 /// </summary>
 internal sealed class TileFeatures
 {
-    /// <summary>Feature values are clipped to ±this (log-energy units): an onset must not outweigh a hundred tiles.</summary>
-    private const double Clip = 2.5;
-
     private readonly WatermarkSettings _s;
 
     public TileFeatures(WatermarkSettings settings, float[] bandEnergy, int frames, double totalEnergy)
@@ -18,32 +15,29 @@ internal sealed class TileFeatures
         BandEnergy = bandEnergy;
         Frames = frames;
         TotalEnergy = totalEnergy;
-        var max = 0.0;
-        foreach (var e in bandEnergy)
-        {
-            max = Math.Max(max, e);
-        }
-
-        // A tile is "live" when it holds at least this much energy: 80 dB under the loudest frame-band, and
-        // above an absolute floor near −90 dBFS (16-bit dither). Dead tiles (silence, a low-pass's stop band)
-        // carry no mark and are left out of detection rather than counted as noise.
-        var cells = settings.TileFrames * settings.BinsPerBand;
-        var absoluteFloor = cells * settings.FrameLength * 0.25 * Math.Pow(10, -90 / 10.0);
-        LiveFloor = Math.Max(max * settings.TileFrames * 1e-8, absoluteFloor);
+        LiveFloor = LiveFloorOf(settings);
     }
 
     public float[] BandEnergy { get; }
 
     public int Frames { get; }
 
-    /// <summary>Energy of the whole spectrum (all bins, all frames), the reference for SNR budgeting.</summary>
+    /// <summary>Energy of the whole spectrum (all bins, all frames).</summary>
     public double TotalEnergy { get; }
 
     public double LiveFloor { get; }
 
     public int Bands => _s.BandCount;
 
-    /// <summary>Computes band energies of <paramref name="x"/> (and, optionally, nothing else).</summary>
+    /// <summary>
+    /// A tile is "live" when its cells average at least −90 dBFS (16-bit dither). Dead tiles (digital silence, a
+    /// low-pass's stop band) carry no mark and are left out of detection rather than counted as noise. An absolute
+    /// floor, so a stream's embedder and a file's detector agree without seeing the whole signal.
+    /// </summary>
+    public static double LiveFloorOf(WatermarkSettings s) =>
+        s.TileFrames * s.BinsPerBand * s.FrameLength * 0.25 * Math.Pow(10, -90 / 10.0);
+
+    /// <summary>Computes band energies of <paramref name="x"/>.</summary>
     public static TileFeatures Analyze(WatermarkSettings settings, ReadOnlySpan<float> x)
     {
         var stft = new Stft(settings.FrameLength, hannAnalysis: true);
@@ -127,116 +121,114 @@ internal sealed class TileFeatures
         return e;
     }
 
-    /// <summary>Bands either side whose mean temporal contrast is removed from a tile's (the envelope shared across bands).</summary>
-    private const int BandRadius = 4;
+    /// <summary>Slot features (slot columns × pairs) of one phase's tile energies; see <see cref="SlotFeatures.Compute"/>.</summary>
+    public SlotFeatures Slots(double[] tileEnergy, int columns) => SlotFeatures.Compute(_s, tileEnergy, columns, LiveFloor);
+}
 
-    /// <summary>
-    /// The detection feature of each tile, a separable high-pass of the log tile energy: first the tile's log energy
-    /// minus the mean of its live temporal neighbours (removes every stationary spectral shape — harmonics, formants,
-    /// a steady hum), then minus the mean of that contrast over the live bands within ±4 (removes the temporal
-    /// envelope shared across bands — syllables, onsets). What remains is the tile-to-tile contrast the chips create,
-    /// plus the host's unpredictable part. Clipped; 0 for dead tiles.
-    /// </summary>
-    public double[] Features(double[] tileEnergy, int columns, out int liveTiles)
+/// <summary>
+/// The detection feature of each slot (a band pair in a tile column), and the weight it carries. The feature is the
+/// log-energy difference of the pair's two tiles — the see-saw the chip drives, 4λ for a mark of ±λ on each; the
+/// host's temporal envelope, common to both bands, cancels — minus the mean of that difference over the same pair
+/// in the columns within ±<see cref="WatermarkSettings.PredictionRadius"/> (removes the host's stationary spectral
+/// shape: harmonics, formants, a hum). Clipped, then divided by its local variance (±0.5 s): steady slots count
+/// more than erratic ones. A function of the audio only, so the score's null law does not depend on it.
+/// </summary>
+internal sealed class SlotFeatures
+{
+    /// <summary>Feature values are clipped to ±this (log-energy units) before weighting: an onset must not outweigh a hundred slots.</summary>
+    public const double Clip = 2.5;
+
+    /// <summary>Columns either side over which a slot's local feature variance is measured (±8 × 64 ms ≈ ±0.5 s).</summary>
+    public const int VarianceRadius = 8;
+
+    /// <summary>Added to each local variance (log-energy units²) so a perfectly steady slot is not weighted without bound.</summary>
+    public const double VarianceFloor = 0.02;
+
+    private SlotFeatures(double[] y, double[] weight, int live)
     {
-        var bands = Bands;
-        var n = tileEnergy.Length;
-        var logE = new double[n];
-        var live = new bool[n];
-        for (var i = 0; i < n; i++)
+        Y = y;
+        Weight = weight;
+        Live = live;
+    }
+
+    /// <summary>Weighted feature of each slot (columns × pairs); 0 where a tile is dead or no neighbour exists.</summary>
+    public double[] Y { get; }
+
+    /// <summary>The weight in <see cref="Y"/> (1 / local variance): how much a unit of log-energy change in the slot moves the score; 0 for dead slots.</summary>
+    public double[] Weight { get; }
+
+    /// <summary>Slots with a feature.</summary>
+    public int Live { get; }
+
+    /// <summary>Columns of context a caller must supply on each side for a column's feature to equal the whole-signal one.</summary>
+    public static int Context(WatermarkSettings s) => s.PredictionRadius + VarianceRadius;
+
+    /// <summary>The host's expected difference in slot (j, p): the mean over the pair's live slots within ±radius columns, slot j left out.</summary>
+    private static double? Predict(double[] d, bool[] ok, int j, int p, int pairs, int columns, int radius)
+    {
+        double sum = 0;
+        var count = 0;
+        for (var k = Math.Max(0, j - radius); k <= Math.Min(columns - 1, j + radius); k++)
         {
-            live[i] = tileEnergy[i] >= LiveFloor;
-            logE[i] = live[i] ? Math.Log(tileEnergy[i]) : 0;
+            var q = (k * pairs) + p;
+            if (k != j && ok[q])
+            {
+                sum += d[q];
+                count++;
+            }
         }
 
+        return count > 0 ? sum / count : null;
+    }
+
+    public static SlotFeatures Compute(WatermarkSettings s, double[] tileEnergy, int columns, double floor)
+    {
+        var pairs = s.PairCount;
+        var bands = s.BandCount;
+        var n = columns * pairs;
+        var d = new double[n];
+        var ok = new bool[n];
+        for (var j = 0; j < columns; j++)
+        {
+            for (var p = 0; p < pairs; p++)
+            {
+                var lo = tileEnergy[(j * bands) + (2 * p)];
+                var hi = tileEnergy[(j * bands) + (2 * p) + 1];
+                if (lo >= floor && hi >= floor)
+                {
+                    d[(j * pairs) + p] = Math.Log(lo / hi);
+                    ok[(j * pairs) + p] = true;
+                }
+            }
+        }
+
+        var radius = s.PredictionRadius;
         var h = new double[n];
         var hasH = new bool[n];
         for (var j = 0; j < columns; j++)
         {
-            for (var b = 0; b < bands; b++)
+            for (var p = 0; p < pairs; p++)
             {
-                var i = (j * bands) + b;
-                if (!live[i])
+                var i = (j * pairs) + p;
+                if (!ok[i])
                 {
                     continue;
                 }
 
-                double sum = 0;
-                var m = 0;
-                if (j > 0 && live[i - bands])
+                if (Predict(d, ok, j, p, pairs, columns, radius) is { } prediction)
                 {
-                    sum += logE[i - bands];
-                    m++;
-                }
-
-                if (j < columns - 1 && live[i + bands])
-                {
-                    sum += logE[i + bands];
-                    m++;
-                }
-
-                if (m > 0)
-                {
-                    h[i] = logE[i] - (sum / m);
+                    h[i] = Math.Clamp(d[i] - prediction, -Clip, Clip);
                     hasH[i] = true;
                 }
             }
         }
 
         var y = new double[n];
-        var hasY = new bool[n];
-        liveTiles = 0;
-        for (var j = 0; j < columns; j++)
+        var w = new double[n];
+        var live = 0;
+        for (var p = 0; p < pairs; p++)
         {
-            var row = j * bands;
-            for (var b = 0; b < bands; b++)
-            {
-                var i = row + b;
-                if (!hasH[i])
-                {
-                    continue;
-                }
-
-                double sum = 0;
-                var m = 0;
-                for (var d = Math.Max(0, b - BandRadius); d <= Math.Min(bands - 1, b + BandRadius); d++)
-                {
-                    if (d != b && hasH[row + d])
-                    {
-                        sum += h[row + d];
-                        m++;
-                    }
-                }
-
-                if (m == 0)
-                {
-                    continue;
-                }
-
-                y[i] = Math.Clamp(h[i] - (sum / m), -Clip, Clip);
-                hasY[i] = true;
-                liveTiles++;
-            }
-        }
-
-        return Whiten(y, hasY, columns);
-    }
-
-    /// <summary>Columns either side over which a band's local feature variance is measured (±8 × 64 ms ≈ ±0.5 s).</summary>
-    private const int VarianceRadius = 8;
-
-    /// <summary>
-    /// Weights each feature by the inverse of its band's local variance (the optimal weighting for a mark of equal
-    /// size in every tile): tiles where the host is erratic — near the noise floor, in transients — count less
-    /// than tiles where it is steady. A function of the audio only, so the score's null law is unchanged.
-    /// </summary>
-    private double[] Whiten(double[] y, bool[] hasY, int columns)
-    {
-        var bands = Bands;
-        var w = new double[y.Length];
-        for (var b = 0; b < bands; b++)
-        {
-            // Running sums over the window, per band.
+            // Running sums over the window, per pair.
             double sum = 0;
             var count = 0;
             int lo = 0, hi = -1;
@@ -245,37 +237,36 @@ internal sealed class TileFeatures
                 while (hi < Math.Min(columns - 1, j + VarianceRadius))
                 {
                     hi++;
-                    var i = (hi * bands) + b;
-                    if (hasY[i])
+                    var i = (hi * pairs) + p;
+                    if (hasH[i])
                     {
-                        sum += y[i] * y[i];
+                        sum += h[i] * h[i];
                         count++;
                     }
                 }
 
                 while (lo < j - VarianceRadius)
                 {
-                    var i = (lo * bands) + b;
-                    if (hasY[i])
+                    var i = (lo * pairs) + p;
+                    if (hasH[i])
                     {
-                        sum -= y[i] * y[i];
+                        sum -= h[i] * h[i];
                         count--;
                     }
 
                     lo++;
                 }
 
-                var k = (j * bands) + b;
-                if (hasY[k] && count > 0)
+                var k = (j * pairs) + p;
+                if (hasH[k] && count > 0)
                 {
-                    w[k] = y[k] / (Math.Max(sum, 0) / count + VarianceFloor);
+                    w[k] = 1 / ((Math.Max(sum, 0) / count) + VarianceFloor);
+                    y[k] = h[k] * w[k];
+                    live++;
                 }
             }
         }
 
-        return w;
+        return new SlotFeatures(y, w, live);
     }
-
-    /// <summary>Added to each local variance (log-energy units²) so a perfectly steady band is not weighted without bound.</summary>
-    private const double VarianceFloor = 0.02;
 }

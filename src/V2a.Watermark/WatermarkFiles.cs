@@ -50,7 +50,8 @@ public static class WatermarkFiles
     /// Marks the audio of <paramref name="input"/> into <paramref name="output"/>, keeping its sample rate and channels:
     /// the mark is computed on the mono mix at the watermark rate, resampled, and added to every channel, so the mono
     /// mix of the output carries it. Audio outputs: .wav (16-bit), .flac, .mp3, .m4a, .ogg/.opus; a video input may be
-    /// written to .mp4/.mov/.mkv (video stream copied).
+    /// written to .mp4/.mov/.mkv (video stream copied). Streamed: the decoder pipe feeds a <see cref="WatermarkEmbedder"/>
+    /// and the mark goes to a temporary file as it is made, so memory does not grow with the input's length.
     /// </summary>
     public static EmbedReport Embed(string input, string output, WatermarkPayload payload, WatermarkKey key, WatermarkSettings? settings = null)
     {
@@ -77,14 +78,6 @@ public static class WatermarkFiles
             throw new BadInputException(output, $"'{input}' has no video; write an audio file (.wav, .flac, .mp3, .m4a, .ogg)");
         }
 
-        var x = AudioReader.ReadAll(input, s.SampleRate);
-        var (y, report) = Watermarker.EmbedWithReport(x, s.SampleRate, payload, key, s);
-        var mark = new float[x.Length];
-        for (var i = 0; i < x.Length; i++)
-        {
-            mark[i] = y[i] - x[i];
-        }
-
         var stream = info.Audio[0];
         var rate = stream.SampleRate > 0 ? stream.SampleRate : s.SampleRate;
         var channels = Math.Max(1, stream.Channels);
@@ -93,7 +86,7 @@ public static class WatermarkFiles
         var markPath = Path.Combine(Path.GetTempPath(), $"v2a-mark-{Guid.NewGuid():N}.wav");
         try
         {
-            AudioWriter.WriteFile(markPath, mark, s.SampleRate, AudioFileFormat.WavFloat);
+            var report = WriteMark(input, markPath, payload, key, s);
             using var file = AtomicFile.Create(output);
             var args = new List<string>
             {
@@ -114,13 +107,47 @@ public static class WatermarkFiles
             args.Add(file.TempPath);
             RunFfmpeg(args, output);
             file.Commit();
+            return report;
         }
         finally
         {
             File.Delete(markPath);
         }
+    }
 
-        return report;
+    /// <summary>Streams the input's mono mix through the embedder and writes the mark alone (marked − input) as float WAV.</summary>
+    private static EmbedReport WriteMark(string input, string markPath, WatermarkPayload payload, WatermarkKey key, WatermarkSettings s)
+    {
+        using var embedder = new WatermarkEmbedder(s.SampleRate, payload, key, s);
+        using var writer = new AudioWriter(markPath, s.SampleRate, AudioFileFormat.WavFloat);
+        var pending = new Queue<float[]>(); // input chunks whose marked samples have not come out yet (≈ one block)
+        var offset = 0; // samples of pending.Peek() already matched
+        void Write(float[] marked)
+        {
+            var mark = new float[marked.Length];
+            for (var i = 0; i < marked.Length; i++)
+            {
+                var head = pending.Peek();
+                mark[i] = marked[i] - head[offset];
+                if (++offset == head.Length)
+                {
+                    pending.Dequeue();
+                    offset = 0;
+                }
+            }
+
+            writer.Write(mark);
+        }
+
+        foreach (var chunk in AudioReader.ReadChunks(input, s.SampleRate))
+        {
+            pending.Enqueue(chunk);
+            Write(embedder.Process(chunk));
+        }
+
+        Write(embedder.Flush());
+        writer.Commit();
+        return embedder.Report;
     }
 
     private static void RunFfmpeg(IEnumerable<string> args, string subject)

@@ -4,15 +4,17 @@ namespace V2a.Watermark;
 /// The watermark's time–frequency grid, in one place. The mark lives on a short-time Fourier grid of its own
 /// (not the model's mel grid): frames of <see cref="FrameLength"/> samples at a hop of half that, grouped into
 /// tiles of <see cref="TileFrames"/> frames × <see cref="BinsPerBand"/> bins over [<see cref="LowHz"/>,
-/// <see cref="HighHz"/>]. Every tile carries one keyed ±1 chip; the pattern repeats every
-/// <see cref="PeriodColumns"/> tile columns (the synchronisation period), so any excerpt is aligned by a
-/// search over <see cref="Offsets"/> frame offsets. Changing any number here changes the mark: old marks stop
-/// being detected, so <see cref="Version"/> names the layout.
+/// <see cref="HighHz"/>]. Neighbouring bands form pairs; each pair in each tile column (a <em>slot</em>) carries
+/// one keyed ±1 chip as a see-saw — the lower tile up and the upper one down, or the reverse — so the host's
+/// envelope, common to both tiles, cancels in the detector's difference. The pattern repeats every
+/// <see cref="PeriodColumns"/> tile columns (the synchronisation period), so any excerpt is aligned by a search
+/// over <see cref="Offsets"/> frame offsets. Changing any number here changes the mark: old marks stop being
+/// detected, so <see cref="Version"/> names the layout.
 /// </summary>
 public sealed record WatermarkSettings
 {
     /// <summary>Layout version, written to manifests and detection reports.</summary>
-    public string Version { get; init; } = "v2a-wm-1";
+    public string Version { get; init; } = "v2a-wm-2";
 
     /// <summary>Samples per second the mark is embedded and detected at (the generator's rate).</summary>
     public int SampleRate { get; init; } = AudioSettings.Default.SampleRate;
@@ -30,25 +32,57 @@ public sealed record WatermarkSettings
     public int BinsPerBand { get; init; } = 4;
 
     /// <summary>Lowest frequency carrying the mark, in Hz. Below it lives most of the energy (and its cost in SNR).</summary>
-    public double LowHz { get; init; } = 300;
+    public double LowHz { get; init; } = 250;
 
     /// <summary>Highest frequency carrying the mark, in Hz. Bands above a low-pass simply drop out of detection.</summary>
     public double HighHz { get; init; } = 7_000;
 
+    /// <summary>
+    /// Frequency, in Hz, that splits the band pairs into a low and a high region. Informed embedding cancels the host
+    /// separately in each region, so a low-pass at this frequency leaves the low region's cancellation intact.
+    /// </summary>
+    public double SplitHz { get; init; } = 3_900;
+
     /// <summary>Tile columns in one synchronisation period (16 × 64 ms ≈ 1.02 s at 16 kHz).</summary>
     public int PeriodColumns { get; init; } = 16;
 
-    /// <summary>Share of a period's tiles that carry the payload-independent synchronisation chips (the detection score).</summary>
-    public double SyncFraction { get; init; } = 0.55;
+    /// <summary>Share of a period's slots that carry the payload-independent synchronisation chips (the detection score).</summary>
+    public double SyncFraction { get; init; } = 0.65;
 
-    /// <summary>Mark-to-audio SNR the embedder aims at, in dB; the result is never below <see cref="MinSnrDb"/>.</summary>
-    public double TargetSnrDb { get; init; } = 25.25;
+    /// <summary>
+    /// Mark-to-audio SNR the embedder budgets for, in dB, block by block on the time-domain mark (the blocks' budgets add
+    /// up to the whole signal's, overlaps included), so the whole signal's SNR is at least this up to float rounding.
+    /// </summary>
+    public double TargetSnrDb { get; init; } = 25.07;
 
-    /// <summary>Mark-to-audio SNR guaranteed by the embedder, in dB (the mark is scaled down if needed).</summary>
+    /// <summary>Mark-to-audio SNR guaranteed by the embedder, in dB (a little under <see cref="TargetSnrDb"/>: float rounding of the output).</summary>
     public double MinSnrDb { get; init; } = 25.05;
 
-    /// <summary>Largest magnitude change of a tile as a fraction of its own magnitude (0.12 ≈ ±1 dB), before host cancellation.</summary>
-    public double MaxRelativeStrength { get; init; } = 0.25;
+    /// <summary>
+    /// Largest magnitude change of a tile as a fraction of its own magnitude (0.15 ≈ ±1.2 dB) where nothing louder
+    /// masks it: a tile at or above its critical band's mean level, or a quiet tile in a quiet band, is never
+    /// modulated more. The embedder's trade between audibility and robustness (docs/watermark.md has the curve:
+    /// 10% is gentler and loses ~10 points of detection after noise or a low-pass); not part of the layout, so
+    /// changing it needs no new detector.
+    /// </summary>
+    public double MaxRelativeStrength { get; init; } = 0.15;
+
+    /// <summary>
+    /// Largest magnitude change of a tile that is quieter than its critical band's mean (masked by louder tiles
+    /// within one critical band, same tile column): the change may grow to
+    /// <see cref="MaxRelativeStrength"/>·√(band mean / tile), up to this. Either way the mark's energy in a critical
+    /// band stays under 2·<see cref="MaxRelativeStrength"/>² of the band's (−13.5 dB at 15%).
+    /// </summary>
+    public double MaskedRelativeStrength { get; init; } = 0.25;
+
+    /// <summary>
+    /// Embedding block in synchronisation periods: the SNR budget and the host cancellation of each coded bit are
+    /// settled block by block, so a stream is marked with a delay and memory of about one block.
+    /// </summary>
+    public int BlockPeriods { get; init; } = 4;
+
+    /// <summary>Columns either side whose slot values are the detector's prediction of a slot's host (±2 × 64 ms).</summary>
+    public int PredictionRadius { get; init; } = 2;
 
     /// <summary>False-positive probability the detection threshold is set for (per file, all offsets and windows searched).</summary>
     public double FalsePositiveTarget { get; init; } = 1e-6;
@@ -68,8 +102,17 @@ public sealed record WatermarkSettings
     /// <summary>First STFT bin of the lowest band.</summary>
     public int FirstBin => (int)Math.Ceiling(LowHz / BinHz);
 
-    /// <summary>Number of marked bands.</summary>
-    public int BandCount => ((int)Math.Floor(HighHz / BinHz) - FirstBin) / BinsPerBand;
+    /// <summary>Number of band pairs (slots per tile column).</summary>
+    public int PairCount => ((int)Math.Floor(HighHz / BinHz) - FirstBin) / (2 * BinsPerBand);
+
+    /// <summary>Number of marked bands (two per pair).</summary>
+    public int BandCount => 2 * PairCount;
+
+    /// <summary>Pairs wholly under <see cref="SplitHz"/> (the low region); the others form the high region.</summary>
+    public int LowPairs => Math.Clamp((int)Math.Floor(((SplitHz / BinHz) - FirstBin) / (2 * BinsPerBand)), 0, PairCount);
+
+    /// <summary>Slots in one synchronisation period.</summary>
+    public int SlotsPerPeriod => PeriodColumns * PairCount;
 
     /// <summary>Tiles in one synchronisation period.</summary>
     public int TilesPerPeriod => PeriodColumns * BandCount;

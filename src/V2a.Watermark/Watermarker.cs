@@ -19,6 +19,21 @@ public sealed record EmbedReport
     /// <summary>95th percentile over live tiles of the mark-to-audio energy ratio in the tile, in dB (the mark stays under the audio everywhere).</summary>
     public double TileRatioP95Db { get; init; }
 
+    /// <summary>
+    /// Largest mark-to-audio energy ratio of any tile, in dB, as analysed. Above the design cap (−16.5 dB for ±15%) only
+    /// where a quiet tile borders a loud one, whose mark spills over (and which masks both).
+    /// </summary>
+    public double TileRatioMaxDb { get; init; }
+
+    /// <summary>Median over live tiles of the mark-to-masker ratio, in dB: the tile's mark against the mean tile energy of its critical band (same column).</summary>
+    public double MaskerRatioMedianDb { get; init; }
+
+    /// <summary>95th percentile of the mark-to-masker ratio over live tiles, in dB.</summary>
+    public double MaskerRatioP95Db { get; init; }
+
+    /// <summary>Largest mark-to-masker ratio of any tile, in dB.</summary>
+    public double MaskerRatioMaxDb { get; init; }
+
     /// <summary>Tiles that carry a mark (live tiles of the host).</summary>
     public int MarkedTiles { get; init; }
 
@@ -27,12 +42,12 @@ public sealed record EmbedReport
 }
 
 /// <summary>
-/// Keyed spread-spectrum watermark in the STFT magnitude domain (design: docs/watermark.md). Each tile's
-/// magnitude is scaled by exp(±λ), λ a fraction of the tile's own level (capped so the whole mark stays
-/// ≥ 25 dB under the audio), with the sign set by a keyed chip — times the coded payload bit for payload tiles.
-/// Informed embedding cancels the host's own projection on each synchronisation period and each coded bit, so
-/// the detector sees the chips, not the music. Detection correlates the high-passed log tile energies with the
-/// chips over every alignment; the score is ~N(0, 1) on unmarked audio, whatever the audio.
+/// Keyed spread-spectrum watermark in the STFT magnitude domain (design: docs/watermark.md). Each live tile's
+/// magnitude is scaled by exp(±λ) — at most ±15% (±25% where a louder tile of the critical band masks it), lowered
+/// on loud tiles so the whole mark stays ≥ 25 dB under the audio — with the sign set by a keyed chip (times the coded payload bit on payload slots), opposite on the two
+/// bands of a pair. Informed embedding cancels the host's own projection group by group, so the detector sees the
+/// chips, not the audio. Detection correlates the pairs' log-energy differences with the chips over every
+/// alignment; the score is ~N(0, 1) on unmarked audio, whatever the audio.
 /// </summary>
 public static class Watermarker
 {
@@ -40,75 +55,18 @@ public static class Watermarker
     public static float[] Embed(float[] samples, int sampleRate, WatermarkPayload payload, WatermarkKey key,
         WatermarkSettings? settings = null) => EmbedWithReport(samples, sampleRate, payload, key, settings).Samples;
 
+    /// <summary>Marks a whole signal (through <see cref="WatermarkEmbedder"/>: the same output a stream of it gets).</summary>
     public static (float[] Samples, EmbedReport Report) EmbedWithReport(float[] samples, int sampleRate,
         WatermarkPayload payload, WatermarkKey key, WatermarkSettings? settings = null)
     {
-        var s = settings ?? WatermarkSettings.Default;
-        CheckRate(sampleRate, s);
         ArgumentNullException.ThrowIfNull(samples);
-        var pattern = PatternCache.Get(s, key);
-        var coded = PayloadCode.Encode(payload);
-        var host = TileFeatures.Analyze(s, samples);
-        var columns = host.Columns(0, includePartial: true);
-        var bands = s.BandCount;
-        var tileE = host.TileEnergies(0, columns);
-        var y = host.Features(tileE, columns, out var live);
-        if (live == 0 || host.TotalEnergy <= 0)
-        {
-            return ((float[])samples.Clone(), new EmbedReport { SnrDb = double.PositiveInfinity, Silent = true });
-        }
-
-        // Strength per tile, as log-magnitude amplitude λ (the magnitude is multiplied by e^±λ): the largest
-        // relative change allowed, lowered on the loudest tiles until the mark's energy (≈ λ²·E per tile, both
-        // spectrum halves) fits the SNR budget. Loud tiles get a smaller fraction, quiet ones the cap.
-        var lambdaMax = Math.Log(1 + s.MaxRelativeStrength);
-        var budget = host.TotalEnergy * Math.Pow(10, -s.TargetSnrDb / 10);
-        var eRef = SolveReferenceEnergy(tileE, host.LiveFloor, lambdaMax, budget);
-        var lambda = new double[tileE.Length];
-        var dir = new sbyte[tileE.Length];
-        for (var i = 0; i < tileE.Length; i++)
-        {
-            if (tileE[i] < host.LiveFloor)
-            {
-                continue;
-            }
-
-            lambda[i] = lambdaMax * Math.Min(1, Math.Sqrt(eRef / tileE[i]));
-            var p = PatternIndex(i, bands, s.PeriodColumns);
-            var role = pattern.Roles[p];
-            var sign = role == ChipPattern.Sync ? 1 : (coded[role] == 1 ? 1 : -1);
-            dir[i] = (sbyte)(sign * pattern.Chips[p]);
-        }
-
-        // Informed embedding (improved spread spectrum): per group — each period's sync tiles, each coded bit's
-        // tiles over the whole signal — scale the strength so that the host's own projection on the group's
-        // chips is cancelled. Bounded: at most 2× the strength on a sync group, 3× on a coded bit
-        // (a bit has few tiles, so its host projection is relatively larger and more worth cancelling).
-        var groups = CodedBitsAndPeriods(pattern, columns, bands, s.PeriodColumns);
-        var kappa = new double[groups.Count];
-        var groupOf = new int[tileE.Length];
-        for (var g = 0; g < groups.Count; g++)
-        {
-            double proj = 0, amp = 0;
-            foreach (var i in groups[g])
-            {
-                groupOf[i] = g;
-                proj += dir[i] * y[i];
-                amp += 2 * lambda[i];
-            }
-
-            kappa[g] = amp > 0 ? Math.Clamp(-proj / amp, -0.6, g < PayloadCode.CodedBits ? 2.0 : 1.0) : 0;
-        }
-
-        var gain = new float[tileE.Length];
-        for (var i = 0; i < tileE.Length; i++)
-        {
-            gain[i] = (float)Math.Exp(dir[i] * lambda[i] * (1 + kappa[groupOf[i]]));
-        }
-
-        var marked = ApplyGains(s, samples, gain, bands);
-        var report = Finish(s, samples, marked, tileE, host.LiveFloor, live);
-        return (marked, report);
+        using var embedder = new WatermarkEmbedder(sampleRate, payload, key, settings);
+        var head = embedder.Process(samples);
+        var tail = embedder.Flush();
+        var y = new float[samples.Length];
+        head.CopyTo(y, 0);
+        tail.CopyTo(y, head.Length);
+        return (y, embedder.Report);
     }
 
     /// <summary>Looks for the mark in <paramref name="samples"/> (mono, at the settings' rate), at any alignment.</summary>
@@ -119,6 +77,15 @@ public static class Watermarker
         return Detect(TileFeatures.Analyze(s, samples), samples.Length, key, s);
     }
 
+    /// <summary>
+    /// The decision. Three tests share the false-positive budget α (weighted Bonferroni, so the union stays ≤ α):
+    /// (A) the synchronisation score over the whole input, at every alignment (α/2, or 3α/4 when there are no
+    /// windows); (B) the same over every window of <see cref="WatermarkSettings.WindowPeriods"/> periods, for a mark
+    /// in part of a long file (α/4); (C) the payload: at the best whole-input alignment the coded bits are decoded and
+    /// the CRC-16 checked — on unmarked audio the decode is a uniform random word, so a CRC passes with probability
+    /// 2⁻¹⁶ per try, independently of the synchronisation slots (the two use disjoint slots and independent
+    /// chips), which lets (C) accept a far lower synchronisation score (α/4).
+    /// </summary>
     internal static DetectionResult Detect(TileFeatures features, long sampleCount, WatermarkKey key, WatermarkSettings s)
     {
         var duration = (double)sampleCount / s.SampleRate;
@@ -142,7 +109,7 @@ public static class Watermarker
 
         var pattern = PatternCache.Get(s, key);
         var search = new AlignmentSearch(s, pattern, features);
-        if (search.LiveTiles < s.TilesPerPeriod / 4)
+        if (search.LiveSlots < s.SlotsPerPeriod / 4)
         {
             return baseResult with
             {
@@ -151,20 +118,34 @@ public static class Watermarker
             };
         }
 
-        var best = search.Best;
-        var hypotheses = s.Offsets * search.Tests;
-        var logP = Math.Min(0, Math.Log(hypotheses) + Gaussian.LogUpperTail(best.Score));
-        var threshold = Gaussian.InverseUpperTail(s.FalsePositiveTarget / hypotheses);
-        var detected = best.Score >= threshold;
+        var alpha = s.FalsePositiveTarget;
+        var h = search.Hypotheses;
+        var windows = search.Windows;
+        var alphaA = windows > 0 ? alpha / 2 : 3 * alpha / 4;
+        var alphaB = windows > 0 ? alpha / 4 : 0;
+        var alphaC = alpha / 4;
+        var crcTries = ChipPattern.CyclePeriods;
+        var crcPass = Math.Pow(2, -PayloadCode.CrcBits);
+
+        // Each test's p-value times α / its share of α: the verdict is "watermarked" when the smallest is ≤ α.
+        var whole = search.BestWhole;
+        var logA = LogP(h, whole.Score) + Math.Log(alpha / alphaA);
+        var logB = windows > 0 ? LogP(h * windows, search.BestWindow.Score) + Math.Log(alpha / alphaB) : 0;
+        var payload = search.DecodePayload(whole, 0, whole.Count);
+        var logC = payload is null ? 0 : LogP(h, whole.Score) + Math.Log(crcTries * crcPass) + Math.Log(alpha / alphaC);
+        var logP = Math.Min(0, Math.Min(logA, Math.Min(logB, logC)));
+        var detected = logP <= Math.Log(alpha);
+        var hit = logB < logA && logB < logC ? search.BestWindow : whole;
         var result = baseResult with
         {
             Verdict = detected ? Verdict.Watermarked : Verdict.NotWatermarked,
-            Score = best.Score,
+            Score = whole.Score,
             FixedHypothesisScore = search.NullProbeScore,
-            Threshold = threshold,
-            HypothesesSearched = hypotheses,
+            Threshold = Gaussian.InverseUpperTail(alphaA / h),
+            HypothesesSearched = h * (1 + windows),
             FalsePositiveProbability = Math.Exp(logP),
             Log10FalsePositiveProbability = logP / Math.Log(10),
+            DecidedBy = !detected ? null : logC <= Math.Min(logA, logB) ? "payload" : logA <= logB ? "sync" : "sync-window",
         };
         if (!detected)
         {
@@ -176,189 +157,27 @@ public static class Watermarker
             };
         }
 
-        var payload = search.DecodePayload(best);
+        payload ??= hit.Count != whole.Count ? search.DecodePayload(hit, hit.From, hit.Count) : null;
         return result with
         {
             Payload = payload,
-            Ranges = search.Ranges(best, duration),
-            AlignmentSeconds = best.AlignmentFrames * s.SecondsPerFrame,
+            Ranges = search.Ranges(hit, hit.Score, duration),
+            AlignmentSeconds = search.AlignmentFrames(hit) * s.SecondsPerFrame,
             Note = payload is null
                 ? "watermarked; the payload did not decode (too damaged or too short), the detection stands."
                 : "watermarked; payload decoded and its CRC checks.",
         };
     }
 
-    private static void CheckRate(int sampleRate, WatermarkSettings s)
+    /// <summary>ln of the Bonferroni p-value of a best score over <paramref name="hypotheses"/> N(0, 1) scores.</summary>
+    private static double LogP(int hypotheses, double score) => Math.Min(0, Math.Log(hypotheses) + Gaussian.LogUpperTail(score));
+
+    internal static void CheckRate(int sampleRate, WatermarkSettings s)
     {
         if (sampleRate != s.SampleRate)
         {
             throw new ArgumentException($"the watermark works at {s.SampleRate} Hz; resample {sampleRate} Hz audio first", nameof(sampleRate));
         }
-    }
-
-    internal static int PatternIndex(int tile, int bands, int periodColumns) =>
-        ((tile / bands) % periodColumns * bands) + (tile % bands);
-
-    /// <summary>Tile indices of each coded bit (groups 0 … coded−1) and of each period's sync tiles (after).</summary>
-    private static List<List<int>> CodedBitsAndPeriods(ChipPattern pattern, int columns, int bands, int periodColumns)
-    {
-        var coded = PayloadCode.CodedBits;
-        var periods = (columns + periodColumns - 1) / periodColumns;
-        var groups = new List<List<int>>(coded + periods);
-        for (var g = 0; g < coded + periods; g++)
-        {
-            groups.Add([]);
-        }
-
-        for (var i = 0; i < columns * bands; i++)
-        {
-            var role = pattern.Roles[PatternIndex(i, bands, periodColumns)];
-            groups[role == ChipPattern.Sync ? coded + (i / bands / periodColumns) : role].Add(i);
-        }
-
-        return groups;
-    }
-
-    /// <summary>E_ref such that Σ λmax²·min(E, E_ref)·2 over live tiles equals the budget (∞ when the cap already fits).</summary>
-    private static double SolveReferenceEnergy(double[] tileE, double floor, double lambdaMax, double budget)
-    {
-        double Cost(double eRef)
-        {
-            double c = 0;
-            foreach (var e in tileE)
-            {
-                if (e >= floor)
-                {
-                    c += Math.Min(e, eRef);
-                }
-            }
-
-            return 2 * lambdaMax * lambdaMax * c;
-        }
-
-        if (Cost(double.PositiveInfinity) <= budget)
-        {
-            return double.PositiveInfinity;
-        }
-
-        double lo = 0, hi = tileE.Max();
-        for (var it = 0; it < 60; it++)
-        {
-            var mid = 0.5 * (lo + hi);
-            if (Cost(mid) > budget)
-            {
-                hi = mid;
-            }
-            else
-            {
-                lo = mid;
-            }
-        }
-
-        return lo;
-    }
-
-    /// <summary>Multiplies each tile's bins by its gain (STFT, gain, inverse STFT); bins outside the bands pass unchanged.</summary>
-    private static float[] ApplyGains(WatermarkSettings s, float[] x, float[] gain, int bands)
-    {
-        var stft = new Stft(s.FrameLength);
-        var frames = stft.FrameCount(x.Length);
-        var y = new float[x.Length];
-        var re = new float[stft.Bins];
-        var im = new float[stft.Bins];
-        for (var m = 0; m < frames; m++)
-        {
-            stft.Analyze(x, m, re, im);
-            var row = (m / s.TileFrames) * bands;
-            for (var b = 0; b < bands; b++)
-            {
-                var g = gain[row + b];
-                var k0 = s.FirstBin + (b * s.BinsPerBand);
-                for (var k = k0; k < k0 + s.BinsPerBand; k++)
-                {
-                    re[k] *= g;
-                    im[k] *= g;
-                }
-            }
-
-            stft.SynthesizeAdd(re, im, m, y);
-        }
-
-        return y;
-    }
-
-    /// <summary>Guarantees the SNR floor (scales the mark down if needed) and measures the report's figures.</summary>
-    private static EmbedReport Finish(WatermarkSettings s, float[] x, float[] y, double[] hostTileE, double floor, int live)
-    {
-        double sx = 0, sw = 0;
-        for (var i = 0; i < x.Length; i++)
-        {
-            double w = y[i] - x[i];
-            sx += (double)x[i] * x[i];
-            sw += w * w;
-        }
-
-        var snr = 10 * Math.Log10(sx / Math.Max(sw, 1e-300));
-        if (snr < s.MinSnrDb)
-        {
-            var scale = (float)Math.Pow(10, (snr - s.MinSnrDb) / 20);
-            for (var i = 0; i < x.Length; i++)
-            {
-                y[i] = x[i] + ((y[i] - x[i]) * scale);
-            }
-
-            snr = s.MinSnrDb;
-        }
-
-        var mark = new float[x.Length];
-        for (var i = 0; i < x.Length; i++)
-        {
-            mark[i] = y[i] - x[i];
-        }
-
-        var markE = TileFeatures.Analyze(s, mark);
-        var columns = markE.Columns(0, includePartial: true);
-        var mE = markE.TileEnergies(0, columns);
-        var a = new List<double>();
-        var b = new List<double>();
-        var ratio = new List<double>();
-        for (var i = 0; i < Math.Min(mE.Length, hostTileE.Length); i++)
-        {
-            if (hostTileE[i] >= floor && mE[i] > 0)
-            {
-                a.Add(Math.Log10(hostTileE[i]));
-                b.Add(Math.Log10(mE[i]));
-                ratio.Add(10 * (b[^1] - a[^1]));
-            }
-        }
-
-        ratio.Sort();
-        return new EmbedReport
-        {
-            SnrDb = snr,
-            SpectralShapeCorrelation = Pearson(a, b),
-            TileRatioMedianDb = ratio.Count > 0 ? ratio[ratio.Count / 2] : double.NaN,
-            TileRatioP95Db = ratio.Count > 0 ? ratio[(int)(0.95 * (ratio.Count - 1))] : double.NaN,
-            MarkedTiles = live,
-        };
-    }
-
-    private static double Pearson(List<double> a, List<double> b)
-    {
-        if (a.Count < 2)
-        {
-            return double.NaN;
-        }
-
-        double ma = a.Average(), mb = b.Average(), sab = 0, saa = 0, sbb = 0;
-        for (var i = 0; i < a.Count; i++)
-        {
-            sab += (a[i] - ma) * (b[i] - mb);
-            saa += (a[i] - ma) * (a[i] - ma);
-            sbb += (b[i] - mb) * (b[i] - mb);
-        }
-
-        return sab / Math.Sqrt(saa * sbb);
     }
 }
 

@@ -12,13 +12,36 @@ public class WatermarkerTests
     [InlineData(ClipKind.Noise)]
     [InlineData(ClipKind.Impacts)]
     [InlineData(ClipKind.Ambience)]
-    public void Detects_and_decodes_its_own_mark(ClipKind kind)
+    public void Detects_its_own_mark(ClipKind kind)
     {
-        // Given an 8 s clip marked with the public key, when detected, then it is watermarked with the payload intact.
+        // Given an 8 s clip marked with the public key, when detected, then it is watermarked with p < 1e-6.
         var r = Watermarker.Detect(TestAudio.Marked(kind), S.SampleRate, WatermarkKey.Public);
         Assert.Equal(Verdict.Watermarked, r.Verdict);
-        Assert.Equal(TestAudio.Payload, r.Payload);
         Assert.True(r.FalsePositiveProbability < 1e-6, $"p = {r.FalsePositiveProbability}");
+        Assert.NotNull(r.DecidedBy);
+    }
+
+    [Theory]
+    [InlineData(ClipKind.Noise)]
+    [InlineData(ClipKind.Impacts)]
+    [InlineData(ClipKind.Ambience)]
+    public void Decodes_the_payload_of_dense_audio(ClipKind kind)
+    {
+        var r = Watermarker.Detect(TestAudio.Marked(kind), S.SampleRate, WatermarkKey.Public);
+        Assert.Equal(TestAudio.Payload, r.Payload);
+        Assert.Equal("payload", r.DecidedBy);
+    }
+
+    [Fact]
+    public void Decodes_the_payload_of_speech_when_the_cap_allows_20_percent()
+    {
+        // The per-tile cap is the embedder's trade between audibility and payload strength: at the default 15% the
+        // payload of this speech clip is too weak to decode (docs/watermark.md has the figures); at 20% it decodes. The
+        // detector is the same either way (the cap is not part of the layout).
+        var loose = S with { MaxRelativeStrength = 0.20 };
+        var y = Watermarker.Embed(TestAudio.Clip(ClipKind.Speech), S.SampleRate, TestAudio.Payload, WatermarkKey.Public, loose);
+        var r = Watermarker.Detect(y, S.SampleRate, WatermarkKey.Public);
+        Assert.Equal(TestAudio.Payload, r.Payload);
     }
 
     [Theory]
@@ -31,10 +54,12 @@ public class WatermarkerTests
         var (y, report) = Watermarker.EmbedWithReport(x, S.SampleRate, TestAudio.Payload, WatermarkKey.Public);
         Assert.True(TestAudio.SnrDb(x, y) >= 25.0, $"SNR {TestAudio.SnrDb(x, y):0.00} dB");
         Assert.InRange(report.SnrDb - TestAudio.SnrDb(x, y), -0.01, 0.01);
-        // Shaped by the audio: tile by tile the mark stays well under the audio it rides on.
-        // Per tile the cap (a 25% magnitude change, −12 dB) bounds the typical tile; informed embedding raises a few.
-        Assert.True(report.TileRatioP95Db < -5, $"95% of tiles under {report.TileRatioP95Db:0.0} dB");
-        Assert.True(report.TileRatioMedianDb < -11.5, $"median tile ratio {report.TileRatioMedianDb:0.0} dB");
+        // Shaped by the audio: tile by tile the mark stays well under the audio it rides on. The cap (15%, −16.5 dB;
+        // 25% where a louder tile in the critical band masks it) bounds the typical tile as analysed.
+        // Above the cap only where a quiet tile borders a loud one whose mark spills over (between partials, before onsets).
+        Assert.True(report.TileRatioMedianDb < -17, $"median tile ratio {report.TileRatioMedianDb:0.0} dB");
+        Assert.True(report.TileRatioP95Db < -9, $"95% of tiles under {report.TileRatioP95Db:0.0} dB");
+        Assert.True(report.MaskerRatioP95Db < -9, $"95% of tiles' mark-to-masker under {report.MaskerRatioP95Db:0.0} dB");
         if (kind != ClipKind.Noise)
         {
             // Where the audio's level varies (not flat noise), the mark's level follows it.
@@ -111,7 +136,7 @@ public class WatermarkerTests
     [Fact]
     public void Leaves_no_mark_outside_its_band()
     {
-        // Given a pure 100 Hz tone (below the marked band from 300 Hz), marking changes only the window's leakage
+        // Given a pure 100 Hz tone (below the marked band from 250 Hz), marking changes only the window's leakage
         // of the tone into the band: the change is 50 dB or more under the tone.
         var x = Enumerable.Range(0, 4 * S.SampleRate).Select(i => (float)(0.3 * Math.Sin(2 * Math.PI * 100 * i / S.SampleRate))).ToArray();
         var y = Watermarker.Embed(x, S.SampleRate, TestAudio.Payload, WatermarkKey.Public);
@@ -128,7 +153,7 @@ public class WatermarkerTests
     public void Streams_files_to_the_same_features_as_arrays()
     {
         // Given a marked clip written to FLAC, file detection (streamed) gives the array detection's score.
-        var y = TestAudio.Marked(ClipKind.Speech);
+        var y = TestAudio.Marked(ClipKind.Ambience);
         var path = Path.Combine(TestAudio.TempDir, "stream.flac");
         V2a.Media.AudioWriter.WriteFile(path, y, S.SampleRate);
         var fromFile = WatermarkFiles.Detect(path, WatermarkKey.Public);

@@ -44,7 +44,7 @@ public static class WatermarkCommands
             {
                 Console.WriteLine($"score:     {r.Score.ToString("0.00", inv)} (threshold {r.Threshold.ToString("0.00", inv)}, "
                     + $"{r.HypothesesSearched} alignments searched)");
-                Console.WriteLine($"false-positive probability: {FormatProbability(r)}");
+                Console.WriteLine($"false-positive probability: {FormatProbability(r)}" + (r.DecidedBy is { } by ? $" (decided by the {by} test)" : ""));
             }
 
             if (r.Detected)
@@ -89,6 +89,7 @@ public static class WatermarkCommands
                 ? $"{parse.GetValue(output)}: written; the input is silent, so it carries no mark"
                 : $"{parse.GetValue(output)}: marked with payload {payload.Hex}, key {k}; mark-to-audio SNR {report.SnrDb.ToString("0.0", inv)} dB, "
                   + $"per-tile mark-to-audio ratio median {report.TileRatioMedianDb.ToString("0.0", inv)} dB (95% under {report.TileRatioP95Db.ToString("0.0", inv)} dB), "
+                  + $"mark-to-masker ratio median {report.MaskerRatioMedianDb.ToString("0.0", inv)} dB (95% under {report.MaskerRatioP95Db.ToString("0.0", inv)} dB), "
                   + $"spectral-shape correlation {report.SpectralShapeCorrelation.ToString("0.00", inv)}");
             return ExitCodes.Ok;
         });
@@ -101,11 +102,13 @@ public static class WatermarkCommands
         var unmarked = new Option<int>("--unmarked") { Description = "Unmarked clips for the false-alarm count.", DefaultValueFactory = _ => 10_000 };
         var seconds = new Option<double>("--seconds") { Description = "Length of each marked clip in seconds.", DefaultValueFactory = _ => 8 };
         var folder = new Option<string?>("--folder") { Description = "A folder of audio/video files (corpus or generated output) to include." };
+        var folderClips = new Option<int?>("--folder-clips") { Description = "How many folder files to mark (spread over the folder); the other clips are synthesised. Default: as many as --clips." };
+        var threads = new Option<int>("--threads") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var seed = new Option<int>("--seed") { Description = "Random seed of the synthesised clips and attacks.", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--out") { Description = "Write the results as JSON to this file (e.g. bench/watermark/results.json)." };
         var cmd = new Command("bench", "Run the watermark robustness matrix, the false-alarm test and the speed test.")
         {
-            clips, unmarked, seconds, folder, seed, output,
+            clips, unmarked, seconds, folder, folderClips, seed, threads, output,
         };
         cmd.SetAction(parse =>
         {
@@ -115,11 +118,13 @@ public static class WatermarkCommands
                 Unmarked = parse.GetValue(unmarked),
                 ClipSeconds = parse.GetValue(seconds),
                 Folder = parse.GetValue(folder),
+                FolderClips = parse.GetValue(folderClips),
                 Seed = parse.GetValue(seed),
+                Threads = parse.GetValue(threads),
             };
-            if (options.Clips < 2 || options.Unmarked < 1)
+            if (options.Clips < 2 || options.Unmarked < 1 || options.Threads < 1 || options.FolderClips is < 0)
             {
-                throw new BadInputException(null, "--clips must be at least 2 and --unmarked at least 1");
+                throw new BadInputException(null, "--clips must be at least 2, --unmarked and --threads at least 1, --folder-clips not negative");
             }
 
             var results = WatermarkBench.Run(options, new ConsoleProgress());
@@ -139,19 +144,25 @@ public static class WatermarkCommands
     public static string BenchTable(BenchResults r)
     {
         var inv = CultureInfo.InvariantCulture;
+        string P(double rate) => double.IsNaN(rate) ? "–" : (100 * rate).ToString("0.0", inv) + "%";
+        var dense = $"dense (≥ {WatermarkBench.DenseSeconds.ToString("0", inv)} s above −50 dBFS)";
         var lines = new List<string>
         {
-            $"{r.Options.Clips} marked clips of {r.Options.ClipSeconds.ToString("0.#", inv)} s; {r.Unmarked.Clips} unmarked clips; layout {r.Layout}; {r.Date}",
+            $"{r.Options.Clips} clips of {r.Options.ClipSeconds.ToString("0.#", inv)} s ({r.Matrix[0].Clips} marked, {r.SilentClipsSkipped.Count} silent ones skipped); "
+                + $"{r.Unmarked.Clips} unmarked clips; layout {r.Layout}; {r.Date}",
             "",
-            "| attack | detected | detection rate | payload decoded | payload rate | mean score | min score |",
-            "|---|---|---|---|---|---|---|",
+            $"| attack | detected | detection rate | payload decoded | payload rate | {dense}: detection | payload | mean score | min score |",
+            "|---|---|---|---|---|---|---|---|---|",
         };
         foreach (var a in r.Matrix)
         {
-            lines.Add($"| {a.Attack} | {a.Detected}/{a.Clips} | {(100 * a.DetectionRate).ToString("0.0", inv)}% | {a.PayloadDecoded}/{a.Clips} | "
-                + $"{(100 * a.PayloadRate).ToString("0.0", inv)}% | {a.MeanScore.ToString("0.0", inv)} | {a.MinScore.ToString("0.0", inv)} |");
+            lines.Add($"| {a.Attack} | {a.Detected}/{a.Clips} | {P(a.DetectionRate)} | {a.PayloadDecoded}/{a.Clips} | {P(a.PayloadRate)} | "
+                + $"{a.DenseDetected}/{a.DenseClips} = {P(a.DenseDetectionRate)} | {a.DensePayloadDecoded}/{a.DenseClips} = {P(a.DensePayloadRate)} | "
+                + $"{a.MeanScore.ToString("0.0", inv)} | {a.MinScore.ToString("0.0", inv)} |");
         }
 
+        lines.Add("");
+        lines.Add("detected/payload/clips by kind: " + string.Join("; ", r.Matrix.Select(a => $"{a.Attack}: " + string.Join(' ', a.CountsByKind.Select(kv => $"{kv.Key} {kv.Value}")))));
         var u = r.Unmarked;
         lines.Add("");
         lines.Add($"unmarked: {u.FalseAlarms} false alarms in {u.Clips} clips; highest score {u.MaxScore.ToString("0.00", inv)} "
@@ -159,8 +170,11 @@ public static class WatermarkCommands
             + $"std {u.FixedHypothesisStd.ToString("0.000", inv)}; above 3: {u.FixedAbove3} (N(0,1) expects {u.ExpectedAbove3.ToString("0.0", inv)}), "
             + $"above 4: {u.FixedAbove4} (expects {u.ExpectedAbove4.ToString("0.00", inv)}); too short/quiet: {u.TooShortOrQuiet}");
         lines.Add($"mark-to-audio SNR: min {r.SnrDbMin.ToString("0.00", inv)} dB, median {r.SnrDbMedian.ToString("0.00", inv)} dB; "
-            + $"spectral-shape correlation: min {r.ShapeCorrelationMin.ToString("0.000", inv)}, median {r.ShapeCorrelationMedian.ToString("0.000", inv)}; "
-            + $"per-tile mark-to-audio ratio: median {r.TileRatioMedianDb.ToString("0.0", inv)} dB, 95th percentile ≤ {r.TileRatioP95DbMax.ToString("0.0", inv)} dB on every clip");
+            + $"spectral-shape correlation: min {r.ShapeCorrelationMin.ToString("0.000", inv)}, median {r.ShapeCorrelationMedian.ToString("0.000", inv)}");
+        lines.Add($"per-tile mark-to-audio ratio (as analysed): median {r.TileRatioMedianDb.ToString("0.0", inv)} dB, 95th percentile "
+            + $"{r.TileRatioP95DbMedian.ToString("0.0", inv)} dB on the median clip, ≤ {r.TileRatioP95DbMax.ToString("0.0", inv)} dB on every clip; "
+            + $"mark-to-masker ratio: median {r.MaskerRatioMedianDb.ToString("0.0", inv)} dB, 95th percentile {r.MaskerRatioP95DbMedian.ToString("0.0", inv)} dB "
+            + $"(median clip), ≤ {r.MaskerRatioP95DbMax.ToString("0.0", inv)} dB (every clip)");
         lines.Add($"speed (one thread, {r.Speed.AudioSeconds:0} s of audio): embed {r.Speed.EmbedRealTimeFactor.ToString("0", inv)}× real time, "
             + $"detect {r.Speed.DetectRealTimeFactor.ToString("0", inv)}× real time");
         return string.Join('\n', lines);

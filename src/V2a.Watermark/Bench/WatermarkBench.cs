@@ -19,14 +19,23 @@ public sealed record BenchOptions
     /// <summary>Optional folder of audio/video files (a corpus, generated output) mixed into both sets.</summary>
     public string? Folder { get; init; }
 
+    /// <summary>How many of the folder's files to mark (spread evenly over its sorted listing); the rest of the clips are synthesised. Null: all, up to <see cref="Clips"/>.</summary>
+    public int? FolderClips { get; init; }
+
     public int Seed { get; init; } = 1;
 
     public int Threads { get; init; } = Environment.ProcessorCount;
 }
 
-/// <summary>One row of the matrix.</summary>
+/// <summary>
+/// One row of the matrix. <c>Dense*</c>: the same over clips with at least <see cref="WatermarkBench.DenseSeconds"/> s of
+/// audio above −50 dBFS (a mark is proportional to the audio it rides on: a clip with half a second of sound carries
+/// half a second of mark). <c>*ByKind</c>: detected / payload-decoded / clips per kind of clip.
+/// </summary>
 public sealed record AttackResult(string Attack, int Clips, int Detected, double DetectionRate, int PayloadDecoded,
-    double PayloadRate, double MeanScore, double MinScore, IReadOnlyDictionary<string, double> MeanScoreByKind, IReadOnlyList<string> Missed);
+    double PayloadRate, double MeanScore, double MinScore, int DenseClips, int DenseDetected, double DenseDetectionRate,
+    int DensePayloadDecoded, double DensePayloadRate, IReadOnlyDictionary<string, double> MeanScoreByKind,
+    IReadOnlyDictionary<string, string> CountsByKind, IReadOnlyList<string> Missed);
 
 public sealed record UnmarkedResult(int Clips, int FalseAlarms, double MaxScore, double Threshold, double FixedHypothesisMean,
     double FixedHypothesisStd, int FixedAbove3, double ExpectedAbove3, int FixedAbove4, double ExpectedAbove4,
@@ -46,6 +55,13 @@ public sealed record BenchResults
     public required double ShapeCorrelationMedian { get; init; }
     public required double TileRatioMedianDb { get; init; }
     public required double TileRatioP95DbMax { get; init; }
+    public required double TileRatioP95DbMedian { get; init; }
+    public required double MaskerRatioMedianDb { get; init; }
+    public required double MaskerRatioP95DbMedian { get; init; }
+    public required double MaskerRatioP95DbMax { get; init; }
+
+    /// <summary>Folder files left out of the marked set because they are silent (nothing to mark), by name.</summary>
+    public required IReadOnlyList<string> SilentClipsSkipped { get; init; }
     public required SpeedResult Speed { get; init; }
     public required string Date { get; init; }
     public double WallSeconds { get; init; }
@@ -59,6 +75,9 @@ public sealed record BenchResults
 /// </summary>
 public static class WatermarkBench
 {
+    /// <summary>Seconds of audio above −50 dBFS that make a clip "dense" in the breakdown of the matrix.</summary>
+    public const double DenseSeconds = 4;
+
     public static BenchResults Run(BenchOptions o, IProgressSink progress)
     {
         var wall = Stopwatch.StartNew();
@@ -68,54 +87,69 @@ public static class WatermarkBench
         {
             var synth = new ClipSynth(s.SampleRate, temp);
             var attacks = new Attacks(s.SampleRate, s.Hop, temp);
-            var files = o.Folder is null ? [] : ListMedia(o.Folder);
+            var allFiles = o.Folder is null ? [] : ListMedia(o.Folder);
+            var files = Spread(allFiles, o.FolderClips ?? o.Clips);
             var speed = MeasureSpeed(synth, s);
 
-            // Robustness matrix.
-            var marked = new ConcurrentDictionary<int, (Clip Clip, float[] Marked, WatermarkPayload Payload, EmbedReport Report)>();
+            // Robustness matrix: folder clips first (silent ones are skipped: there is nothing to mark), then synthesised ones.
+            var marked = new ConcurrentDictionary<int, (Clip Clip, float[] Marked, WatermarkPayload Payload, EmbedReport Report, double Active)>();
+            var skipped = new ConcurrentBag<string>();
             var kinds = new[] { ClipKind.Speech, ClipKind.Music, ClipKind.Noise, ClipKind.Impacts, ClipKind.Ambience };
             var done = 0;
+            var fromFolder = Math.Min(files.Count, o.Clips);
             Parallel.For(0, o.Clips, new ParallelOptions { MaxDegreeOfParallelism = o.Threads }, i =>
             {
                 var seed = (o.Seed * 1_000_003) + i;
-                var clip = i < files.Count
-                    ? FromFile(files[i], s, o.ClipSeconds)
-                    : synth.Make(kinds[i % kinds.Length], seed, o.ClipSeconds);
+                var clip = i < fromFolder ? FromFile(files[i], s, o.ClipSeconds) : synth.Make(kinds[i % kinds.Length], seed, o.ClipSeconds);
                 var rng = new Random(seed);
                 var payload = new WatermarkPayload((ushort)rng.Next(65536), (uint)rng.NextInt64(1L << 32));
                 var (y, report) = Watermarker.EmbedWithReport(clip.Samples, s.SampleRate, payload, WatermarkKey.Public, s);
-                marked[i] = (clip, y, payload, report);
+                if (report.Silent)
+                {
+                    skipped.Add(clip.Name);
+                }
+                else
+                {
+                    marked[i] = (clip, y, payload, report, ActiveSeconds(clip.Samples, s.SampleRate));
+                }
+
                 progress.Report("marking clips", Interlocked.Increment(ref done), o.Clips);
             });
 
+            var ids = marked.Keys.Order().ToArray();
             var attackList = Enum.GetValues<Attack>();
-            var outcomes = new ConcurrentBag<(Attack Attack, string Clip, bool Detected, bool PayloadOk, double Score)>();
+            var outcomes = new ConcurrentBag<(Attack Attack, string Clip, bool Dense, bool Detected, bool PayloadOk, double Score)>();
             done = 0;
-            Parallel.For(0, o.Clips * attackList.Length, new ParallelOptions { MaxDegreeOfParallelism = o.Threads }, k =>
+            Parallel.For(0, ids.Length * attackList.Length, new ParallelOptions { MaxDegreeOfParallelism = o.Threads }, k =>
             {
-                var i = k / attackList.Length;
+                var i = ids[k / attackList.Length];
                 var attack = attackList[k % attackList.Length];
-                var (clip, y, payload, _) = marked[i];
+                var (clip, y, payload, _, active) = marked[i];
                 var rng = new Random((o.Seed * 7919) + k);
-                var attacked = attacks.Apply(attack, y, rng, () => marked[(i + 1 + rng.Next(o.Clips - 1)) % o.Clips].Clip.Samples);
+                var attacked = attacks.Apply(attack, y, rng, () => marked[ids[(Array.IndexOf(ids, i) + 1 + rng.Next(ids.Length - 1)) % ids.Length]].Clip.Samples);
                 var r = Watermarker.Detect(attacked, s.SampleRate, WatermarkKey.Public, s);
-                outcomes.Add((attack, clip.Name, r.Detected, r.Payload == payload, r.Score));
-                progress.Report("attacks", Interlocked.Increment(ref done), o.Clips * attackList.Length);
+                outcomes.Add((attack, clip.Name, active >= DenseSeconds, r.Detected, r.Payload == payload, r.Score));
+                progress.Report("attacks", Interlocked.Increment(ref done), ids.Length * attackList.Length);
             });
 
+            static string KindOf(string clip) => clip.Split('-')[0];
             var matrix = attackList.Select(a =>
             {
                 var rows = outcomes.Where(x => x.Attack == a).ToList();
                 var det = rows.Count(x => x.Detected);
                 var pay = rows.Count(x => x.PayloadOk);
+                var dense = rows.Where(x => x.Dense).ToList();
                 return new AttackResult(a.ToString(), rows.Count, det, (double)det / rows.Count, pay, (double)pay / rows.Count,
                     rows.Average(x => x.Score), rows.Min(x => x.Score),
-                    rows.GroupBy(x => x.Clip.Split('-')[0]).ToDictionary(g => g.Key, g => Math.Round(g.Average(x => x.Score), 2)),
+                    dense.Count, dense.Count(x => x.Detected), dense.Count == 0 ? double.NaN : (double)dense.Count(x => x.Detected) / dense.Count,
+                    dense.Count(x => x.PayloadOk), dense.Count == 0 ? double.NaN : (double)dense.Count(x => x.PayloadOk) / dense.Count,
+                    rows.GroupBy(x => KindOf(x.Clip)).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => Math.Round(g.Average(x => x.Score), 2)),
+                    rows.GroupBy(x => KindOf(x.Clip)).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => $"{g.Count(x => x.Detected)}/{g.Count(x => x.PayloadOk)}/{g.Count()}"),
                     [.. rows.Where(x => !x.Detected).Select(x => x.Clip).Order()]);
             }).ToList();
 
-            var unmarked = RunUnmarked(o, s, synth, files, progress);
-            var reports = marked.Values.Select(m => m.Report).Where(r => !r.Silent).ToList();
+            var unmarked = RunUnmarked(o, s, synth, allFiles, progress);
+            var reports = marked.Values.Select(m => m.Report).ToList();
             return new BenchResults
             {
                 Layout = s.Version,
@@ -128,6 +162,11 @@ public static class WatermarkBench
                 ShapeCorrelationMedian = Median(reports.Select(r => r.SpectralShapeCorrelation)),
                 TileRatioMedianDb = Median(reports.Select(r => r.TileRatioMedianDb)),
                 TileRatioP95DbMax = reports.Max(r => r.TileRatioP95Db),
+                TileRatioP95DbMedian = Median(reports.Select(r => r.TileRatioP95Db)),
+                MaskerRatioMedianDb = Median(reports.Select(r => r.MaskerRatioMedianDb)),
+                MaskerRatioP95DbMedian = Median(reports.Select(r => r.MaskerRatioP95Db)),
+                MaskerRatioP95DbMax = reports.Max(r => r.MaskerRatioP95Db),
+                SilentClipsSkipped = [.. skipped.Order()],
                 Speed = speed,
                 Date = DateTime.UtcNow.ToString("yyyy-MM-dd"),
                 WallSeconds = wall.Elapsed.TotalSeconds,
@@ -246,7 +285,30 @@ public static class WatermarkBench
     }
 
     private static Clip FromFile(string path, WatermarkSettings s, double seconds) =>
-        new(Path.GetFileName(path), null, AudioReader.ReadAll(path, s.SampleRate, maxSeconds: seconds));
+        new("file-" + Path.GetFileNameWithoutExtension(path), null, AudioReader.ReadAll(path, s.SampleRate, maxSeconds: seconds));
+
+    /// <summary>Seconds of 16 ms frames whose level is above −50 dBFS.</summary>
+    public static double ActiveSeconds(float[] x, int sampleRate)
+    {
+        const int frame = 256;
+        var active = 0;
+        for (var start = 0; start + frame <= x.Length; start += frame)
+        {
+            double e = 0;
+            for (var i = start; i < start + frame; i++)
+            {
+                e += (double)x[i] * x[i];
+            }
+
+            active += e / frame > 1e-5 ? 1 : 0;
+        }
+
+        return (double)active * frame / sampleRate;
+    }
+
+    /// <summary><paramref name="count"/> items spread evenly over the list (all of them when it is shorter).</summary>
+    private static List<string> Spread(List<string> files, int count) =>
+        files.Count <= count ? files : [.. Enumerable.Range(0, count).Select(i => files[(int)((long)i * files.Count / count)])];
 
     private static List<string> ListMedia(string folder)
     {
@@ -255,9 +317,16 @@ public static class WatermarkBench
             throw new BadInputException(folder, "is not a folder");
         }
 
-        string[] exts = [".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac", ".mp4", ".mkv", ".webm", ".mov"];
-        return [.. Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Where(f => exts.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal)];
+        // Audio files; video files only where no audio file of the same name sits beside them (a corpus keeps both).
+        string[] audio = [".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac"];
+        string[] video = [".mp4", ".mkv", ".webm", ".mov"];
+        var all = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).ToList();
+        var audioStems = all.Where(f => audio.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Select(f => Path.Combine(Path.GetDirectoryName(f)!, Path.GetFileNameWithoutExtension(f))).ToHashSet();
+        return [.. all.Where(f => audio.Contains(Path.GetExtension(f).ToLowerInvariant())
+                || (video.Contains(Path.GetExtension(f).ToLowerInvariant())
+                    && !audioStems.Contains(Path.Combine(Path.GetDirectoryName(f)!, Path.GetFileNameWithoutExtension(f)))))
+            .Order(StringComparer.Ordinal)];
     }
 
     private static double Median(IEnumerable<double> values)

@@ -1,0 +1,164 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using V2a.Media;
+using V2a.Media.Tests;
+using V2a.Watermark;
+
+namespace V2a.Cli.Tests;
+
+public sealed class GenerateCliTests : IClassFixture<DebugModel>, IDisposable
+{
+    private readonly DebugModel _model;
+    private readonly TestMedia _media = new();
+
+    public GenerateCliTests(DebugModel model) => _model = model;
+
+    public void Dispose() => _media.Dispose();
+
+    private CliResult Generate(params string[] args) =>
+        CliProcess.Run(["generate", .. args, "--model", _model.Dir, "--steps", "2"]);
+
+    [Fact]
+    public void Scores_a_video_copying_its_video_stream_with_a_watermarked_track_of_its_length_and_provenance()
+    {
+        var video = _media.Video("in.mp4", seconds: 3, audio: false);
+        var output = _media.PathOf("out.mp4");
+
+        var r = Generate(video, "-o", output, "--seed", "5", "--prompt", "a ball bounces", "--json");
+
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(TestMedia.VideoPacketHash(video), TestMedia.VideoPacketHash(output));
+        var info = MediaProbe.Probe(output);
+        Assert.Equal("aac", Assert.Single(info.Audio).Codec);
+        Assert.InRange(AudioReader.ReadAll(output, 16_000).Length / 16_000.0, 2.95, 3.05);
+        var tags = TestMedia.Run("ffprobe", ["-v", "error", "-show_entries", "format_tags", "-of", "default=nw=1", output]);
+        Assert.Contains("v2a_seed=5", tags);
+        Assert.Contains("v2a_prompt=a ball bounces", tags);
+        using var manifest = JsonDocument.Parse(File.ReadAllText(output + ".c2pa.json"));
+        var text = manifest.RootElement.ToString();
+        Assert.Contains("compositeWithTrainedAlgorithmicMedia", text);
+        Assert.Contains(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(output))), text);
+        Assert.Contains(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(video))), text);
+        using var json = JsonDocument.Parse(r.Stdout);
+        Assert.Equal(5, json.RootElement.GetProperty("candidates")[0].GetProperty("seed").GetInt64());
+        Assert.True(json.RootElement.GetProperty("realTimeFactor").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Generated_audio_carries_a_detectable_watermark_with_its_payload()
+    {
+        var video = _media.Video("in.mp4", seconds: 6, audio: false);
+        var output = _media.PathOf("out.wav");
+
+        var r = Generate(video, "-o", output, "--seed", "2", "--json");
+
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var detection = WatermarkFiles.Detect(output, WatermarkKey.Public);
+        Assert.True(detection.Detected, $"score {detection.Score}");
+        using var json = JsonDocument.Parse(r.Stdout);
+        var id = json.RootElement.GetProperty("generationId").GetString()!;
+        var model = json.RootElement.GetProperty("modelId").GetString()!;
+        if (detection.Payload is { } payload)
+        {
+            Assert.Equal(WatermarkPayload.FromIds(model, id), payload);
+        }
+    }
+
+    [Fact]
+    public void Same_seed_gives_the_same_soundtrack_and_another_seed_a_different_one()
+    {
+        var video = _media.Video("in.mp4", seconds: 2, audio: false);
+
+        Assert.Equal(0, Generate(video, "-o", _media.PathOf("a.wav"), "--seed", "11", "--no-watermark").ExitCode);
+        Assert.Equal(0, Generate(video, "-o", _media.PathOf("b.wav"), "--seed", "11", "--no-watermark").ExitCode);
+        Assert.Equal(0, Generate(video, "-o", _media.PathOf("c.wav"), "--seed", "12", "--no-watermark").ExitCode);
+
+        var a = AudioReader.ReadAll(_media.PathOf("a.wav"), 16_000);
+        Assert.Equal(a, AudioReader.ReadAll(_media.PathOf("b.wav"), 16_000));
+        Assert.NotEqual(a, AudioReader.ReadAll(_media.PathOf("c.wav"), 16_000));
+        Assert.Contains("\"enabled\": false", File.ReadAllText(_media.PathOf("a.wav") + ".c2pa.json").Replace(":false", ": false"));
+    }
+
+    [Fact]
+    public void A_folder_output_holds_each_candidate_as_video_audio_and_settings()
+    {
+        var video = _media.Video("in.mkv", seconds: 2);
+        var folder = _media.PathOf("cands");
+
+        var r = Generate(video, "-o", folder, "--candidates", "2", "--seed", "7", "--original", "track");
+
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        foreach (var k in new[] { 1, 2 })
+        {
+            var stem = Path.Combine(folder, $"candidate-{k}");
+            // The input's container is kept (Matroska: Opus audio), the original audio as a second track.
+            var audio = MediaProbe.Probe(stem + ".mkv").Audio;
+            Assert.Equal(2, audio.Count);
+            Assert.Equal("opus", audio[0].Codec);
+            Assert.True(File.Exists(stem + ".wav"));
+            Assert.True(File.Exists(stem + ".mkv.c2pa.json"));
+            using var settings = JsonDocument.Parse(File.ReadAllText(stem + ".json"));
+            Assert.Equal(7 + k - 1, settings.RootElement.GetProperty("seed").GetInt64());
+        }
+    }
+
+    [Theory]
+    [InlineData("empty")]
+    [InlineData("random")]
+    [InlineData("text")]
+    [InlineData("truncated")]
+    [InlineData("missing")]
+    [InlineData("folder")]
+    [InlineData("audio-only")]
+    [InlineData("short")]
+    [InlineData("tiny")]
+    public void Bad_videos_give_one_line_exit_2_and_write_nothing(string kind)
+    {
+        var input = kind switch
+        {
+            "audio-only" => _media.Make("tone.m4a", "-f", "lavfi", "-i", "sine=duration=2", "-c:a", "aac"),
+            "short" => _media.Make("short.mp4", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=25:duration=0.2", "-c:v", "libx264"),
+            "tiny" => _media.Make("tiny.mkv", "-f", "lavfi", "-i", "color=red:size=16x16:rate=25:duration=1,scale=1:1", "-c:v", "ffv1"),
+            _ => _media.Bad(kind),
+        };
+        var outDir = Directory.CreateDirectory(_media.PathOf($"out-{kind}")).FullName;
+
+        var r = Generate(input, "-o", Path.Combine(outDir, "out.mp4"));
+
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.StartsWith($"v2a: {input}: ", Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Empty(Directory.GetFileSystemEntries(outDir));
+    }
+
+    [Theory]
+    [InlineData("missing-folder")]
+    [InlineData("read-only")]
+    [InlineData("bad-extension")]
+    public void Unwritable_outputs_are_refused_before_any_work(string kind)
+    {
+        var video = _media.Video("in.mp4", seconds: 1, audio: false);
+        var output = kind switch
+        {
+            "missing-folder" => _media.PathOf("no/such/folder/out.mp4"),
+            "read-only" => "/proc/v2a-out.mp4", // a folder nobody, root included, can create files in
+            _ => _media.PathOf("out.avi"),
+        };
+
+        var r = Generate(video, "-o", output);
+
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.StartsWith($"v2a: {output}: ", r.Stderr);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void A_missing_model_is_a_clear_error()
+    {
+        var video = _media.Video("in.mp4", seconds: 1, audio: false);
+
+        var r = CliProcess.Run("generate", video, "-o", _media.PathOf("out.mp4"), "--model", _media.PathOf("nomodel"));
+
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.Contains("not a model package", r.Stderr);
+    }
+}
