@@ -12,5 +12,6 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(WatermarkCommands.Create());
 root.Subcommands.Add(ProvenanceCommands.Create());
 root.Subcommands.Add(ServeCommand.Create());
+foreach (var command in EvalCommands.Create()) { root.Subcommands.Add(command); }
 
 return CliRunner.Run(root, args);

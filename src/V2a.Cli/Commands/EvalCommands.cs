@@ -1,0 +1,240 @@
+using System.CommandLine;
+using System.Globalization;
+using V2a.Eval;
+using V2a.Eval.Bench;
+using V2a.Eval.Reference;
+
+namespace V2a.Cli.Commands;
+
+/// <summary>
+/// <c>v2a eval</c> (measure a model on a corpus split), <c>v2a bench</c> (time each pipeline stage) and
+/// <c>v2a reference train</c> (train the reference classifier the metrics use).
+/// </summary>
+public static class EvalCommands
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static IEnumerable<Command> Create() => [Eval(), Bench(), Reference()];
+
+    private static Command Eval()
+    {
+        var model = new Option<string?>("--model") { Description = "Model package folder to evaluate." };
+        var oracle = new Option<bool>("--oracle") { Description = "Evaluate the corpus's own audio instead of a model: the ceiling of every metric." };
+        var data = new Option<string>("--data") { Description = "Corpus folder (meta.jsonl, classes.json, clips/).", Required = true };
+        var split = new Option<string>("--split") { Description = "val (the held-out ids of the shard manifest or the model's ledger), train, or all.", DefaultValueFactory = _ => "val" };
+        var shards = new Option<string?>("--shards") { Description = "Folder 'v2a data prepare' wrote: its manifest names the val ids." };
+        var clips = new Option<int>("--clips") { Description = "Score only the first N clips of the split (0 = all).", DefaultValueFactory = _ => 0 };
+        var steps = new Option<int?>("--steps") { Description = "Sampling steps (default: the model's)." };
+        var cfg = new Option<double?>("--cfg") { Description = "Classifier-free guidance weight (default: the model's)." };
+        var seeds = new Option<int>("--seeds") { Description = "Candidates per clip (K) for diversity; the first is scored.", DefaultValueFactory = _ => 3 };
+        var seed = new Option<long>("--seed") { Description = "Seed of each clip's first candidate (candidate k uses seed + k).", DefaultValueFactory = _ => 1 };
+        var noPromptTests = new Option<bool>("--no-prompt-tests") { Description = "Skip the negative-prompt and prompt-adherence tests (3 generations a clip)." };
+        var reference = new Option<string?>("--reference") { Description = "Reference classifier package (default: models/reference)." };
+        var json = new Option<string>("--json") { Description = "Write the results as JSON to this file.", Required = true };
+        var report = new Option<string?>("--report") { Description = "Write report.md and PNG figures into this folder." };
+        var cmd = new Command("eval", "Generate for each clip of a corpus split and measure: FD beside its real-vs-real floor, KL and class agreement, onset accuracy, audio-video offset, diversity, prompt effects, speed.")
+        {
+            model, oracle, data, split, shards, clips, steps, cfg, seeds, seed, noPromptTests, reference, json, report,
+        };
+        cmd.SetAction(parse =>
+        {
+            var modelDir = parse.GetValue(model);
+            var isOracle = parse.GetValue(oracle);
+            if (isOracle == (modelDir is not null))
+            {
+                throw new BadInputException(null, "give exactly one of --model DIR and --oracle");
+            }
+
+            var jsonPath = parse.GetValue(json)!;
+            AtomicFile.EnsureWritableFolder(Path.GetDirectoryName(Path.GetFullPath(jsonPath)) ?? ".", jsonPath);
+            var options = new EvalOptions
+            {
+                CorpusDir = parse.GetValue(data)!,
+                Split = parse.GetValue(split)!,
+                ShardsDir = parse.GetValue(shards),
+                ModelDir = modelDir,
+                Clips = parse.GetValue(clips),
+                Steps = parse.GetValue(steps),
+                Cfg = parse.GetValue(cfg),
+                Seeds = parse.GetValue(seeds),
+                Seed = parse.GetValue(seed),
+                PromptTests = !parse.GetValue(noPromptTests),
+                ReportDir = parse.GetValue(report),
+            };
+            using var classifier = ReferenceClassifier.Load(ResolveReference(parse.GetValue(reference)));
+            using var source = isOracle ? new CorpusAudioSource() : SoundtrackSources.Open(modelDir!, options.Steps, options.Cfg);
+            var result = Evaluator.Run(options, source, classifier, new ConsoleProgress());
+            Evaluator.WriteJson(result, jsonPath);
+            PrintSummary(result, jsonPath, options.ReportDir);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Bench()
+    {
+        var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
+        var smoke = new Option<bool>("--smoke") { Description = "Only the 8 s video with 2 sampling steps (what CI runs)." };
+        var steps = new Option<int>("--steps") { Description = "Sampling steps per window (default: the generator's).", DefaultValueFactory = _ => V2a.Model.Generation.GenerationRequest.DefaultSteps };
+        var preset = new Option<string>("--preset") { Description = "Generator preset to time.", DefaultValueFactory = _ => "small" };
+        var sizes = new Option<string>("--sizes") { Description = "Video lengths in seconds, comma-separated.", DefaultValueFactory = _ => "8,60,600" };
+        var baseline = new Option<string?>("--baseline") { Description = "Baseline to compare with (default: bench/baseline.json when present)." };
+        var update = new Option<bool>("--update-baseline") { Description = "Write this run as the new baseline file." };
+        var model = new Option<string?>("--model") { Description = "Model package for the end-to-end run (default: models/default when present)." };
+        var noEndToEnd = new Option<bool>("--no-end-to-end") { Description = "Skip the end-to-end run through the engine." };
+        var cmd = new Command("bench", "Time each stage (decode, conditions, a sampling step, all steps, vocoder, watermark, mux) for 8 s, 60 s and 10 min videos, with peak memory, against bench/baseline.json.")
+        {
+            json, smoke, steps, preset, sizes, baseline, update, model, noEndToEnd,
+        };
+        cmd.SetAction(parse =>
+        {
+            double[] lengths;
+            try
+            {
+                lengths = parse.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(s => double.Parse(s, Inv)).ToArray();
+            }
+            catch (FormatException)
+            {
+                throw new BadInputException(null, $"--sizes '{parse.GetValue(sizes)}': expected seconds like 8,60,600");
+            }
+
+            var result = Benchmark.Run(new BenchOptions
+            {
+                Smoke = parse.GetValue(smoke),
+                Steps = parse.GetValue(steps),
+                Preset = parse.GetValue(preset)!,
+                Sizes = lengths,
+                ModelDir = parse.GetValue(model),
+                SkipEndToEnd = parse.GetValue(noEndToEnd),
+            }, new ConsoleProgress());
+            var baselinePath = parse.GetValue(baseline) ?? FindBaseline();
+            IReadOnlyList<BenchComparison> comparison = [];
+            if (baselinePath is not null && File.Exists(baselinePath))
+            {
+                comparison = Benchmark.Compare(result, Benchmark.ReadBaseline(baselinePath));
+            }
+
+            if (parse.GetValue(json) is { } path)
+            {
+                Benchmark.Write(result, path);
+            }
+
+            if (parse.GetValue(update))
+            {
+                var target = parse.GetValue(baseline) ?? FindBaseline() ?? Path.Combine("bench", "baseline.json");
+                Benchmark.Write(result, target);
+                Console.WriteLine($"baseline written: {target}");
+            }
+
+            PrintBench(result, comparison, baselinePath);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Reference()
+    {
+        var data = new Option<string>("--data") { Description = "Corpus of REAL audio to train on (never generated audio).", Required = true };
+        var output = new Option<string>("--out") { Description = "Package folder to write (config.json, model.safetensors, MODEL_CARD.md).", DefaultValueFactory = _ => Path.Combine("models", "reference") };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training clips.", DefaultValueFactory = _ => 30 };
+        var batch = new Option<int>("--batch") { Description = "Crops per step.", DefaultValueFactory = _ => 32 };
+        var lr = new Option<double>("--lr") { Description = "Peak AdamW learning rate.", DefaultValueFactory = _ => 2e-3 };
+        var crop = new Option<double>("--crop") { Description = "Seconds of each random training crop.", DefaultValueFactory = _ => 4 };
+        var heldOut = new Option<double>("--held-out") { Description = "Fraction of clips (by id hash) held out for the card's scores.", DefaultValueFactory = _ => 0.15 };
+        var seed = new Option<long>("--seed") { Description = "Seed of initialisation and crops.", DefaultValueFactory = _ => 1 };
+        var max = new Option<int>("--max-clips") { Description = "Use at most this many clips (0 = all).", DefaultValueFactory = _ => 0 };
+        var train = new Command("train", "Train the reference audio classifier on real corpus audio and write its package with held-out scores.")
+        {
+            data, output, epochs, batch, lr, crop, heldOut, seed, max,
+        };
+        train.SetAction(parse =>
+        {
+            var options = new ReferenceTrainOptions
+            {
+                CorpusDir = parse.GetValue(data)!,
+                OutDir = parse.GetValue(output)!,
+                Epochs = parse.GetValue(epochs),
+                BatchSize = parse.GetValue(batch),
+                LearningRate = parse.GetValue(lr),
+                CropSeconds = parse.GetValue(crop),
+                HeldOutFraction = parse.GetValue(heldOut),
+                Seed = parse.GetValue(seed),
+                MaxClips = parse.GetValue(max),
+                Command = "v2a " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+            };
+            var config = ReferenceTrainer.Train(options, new ConsoleProgress());
+            var h = config.Training!.HeldOut!;
+            Console.WriteLine($"reference classifier written to {options.OutDir}");
+            Console.WriteLine(string.Create(Inv, $"held-out ({h.Clips} clips): top-1 {h.Top1Accuracy:0.000}, subset accuracy {h.SubsetAccuracy:0.000}, micro F1 {h.MicroF1:0.000}, mAP {h.MeanAveragePrecision:0.000}"));
+            return ExitCodes.Ok;
+        });
+        return new Command("reference", "The reference audio classifier that v2a eval measures with.") { train };
+    }
+
+    private static string ResolveReference(string? given)
+    {
+        var dir = given ?? ReferenceClassifier.FindDefault()
+            ?? throw new BadInputException("models/reference", "no reference classifier found; train one with 'v2a reference train --data CORPUS' or give --reference DIR");
+        return dir;
+    }
+
+    private static string? FindBaseline()
+    {
+        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "bench", "baseline.json");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    private static void PrintSummary(EvalResult r, string jsonPath, string? reportDir)
+    {
+        string F(double x, string format = "0.000") => double.IsNaN(x) ? "n/a" : x.ToString(format, Inv);
+        Console.WriteLine($"evaluated: {r.Evaluated}");
+        Console.WriteLine($"clips:     {r.Clips} ({r.Split} of {r.Corpus})");
+        Console.WriteLine($"FD:        {F(r.Fd.Generated, "0.00")} (half-size {F(r.Fd.GeneratedHalves, "0.00")}, real-vs-real floor {F(r.Fd.Floor, "0.00")})");
+        Console.WriteLine($"KL:        softmax {F(r.Classes.KlSoftmax)}, Bernoulli {F(r.Classes.KlBernoulli)}; top-1 agreement {F(r.Classes.Top1Agreement)}, label F1 vs truth {F(r.Classes.GeneratedVsTruthF1)} (real {F(r.Classes.RealVsTruthF1)})");
+        Console.WriteLine($"onsets:    F1 {F(r.Onsets.F1At50)} @50 ms, {F(r.Onsets.F1At100)} @100 ms; error median {F(r.Onsets.MedianErrorMs, "0.0")} ms, p90 {F(r.Onsets.P90ErrorMs, "0.0")} ms (real audio F1 {F(r.RealOnsets.F1At50)} @50 ms)");
+        Console.WriteLine($"AV offset: mean |lag| {F(r.Offset.MeanAbsSeconds)} s, median lag {F(r.Offset.MedianSignedSeconds, "+0.000;-0.000")} s, in sync {F(r.Offset.InSyncFraction)} (real audio {F(r.Offset.RealMeanAbsSeconds)} s, {F(r.Offset.RealMedianSignedSeconds, "+0.000;-0.000")} s, {F(r.Offset.RealInSyncFraction)})");
+        Console.WriteLine($"diversity: {F(r.Diversity.MeanPairwise)} (different real clips: {F(r.Diversity.RealAcrossClips)})");
+        Console.WriteLine($"negative:  lowers the named class in {F(r.NegativePrompt.Fraction)} of {r.NegativePrompt.Trials}, mean {F(r.NegativePrompt.MeanChange, "+0.000;-0.000")}");
+        Console.WriteLine($"prompt:    raises the named class in {F(r.PromptAdherence.Fraction)} of {r.PromptAdherence.Trials}, mean {F(r.PromptAdherence.MeanChange, "+0.000;-0.000")}");
+        Console.WriteLine($"speed:     {F(r.Speed.RealTimeFactor, "0.00")}x real time");
+        Console.WriteLine($"json:      {jsonPath}" + (reportDir is null ? "" : $"; report: {Path.Combine(reportDir, "report.md")}"));
+    }
+
+    private static void PrintBench(BenchResult result, IReadOnlyList<BenchComparison> comparison, string? baselinePath)
+    {
+        Console.WriteLine($"machine: {result.Machine}");
+        Console.WriteLine($"network: {result.Network}, {result.Steps} steps");
+        foreach (var size in result.Sizes)
+        {
+            Console.WriteLine();
+            Console.WriteLine(string.Create(Inv, $"{size.VideoSeconds:0} s video — peak memory {size.PeakWorkingSetBytes / 1048576.0:0} MiB resident, {size.PeakManagedBytes / 1048576.0:0} MiB managed"));
+            foreach (var stage in size.Stages)
+            {
+                var c = comparison.FirstOrDefault(x => x.Stage == stage.Stage && Math.Abs(x.VideoSeconds - size.VideoSeconds) < 1e-6);
+                var time = stage.Seconds is { } s ? string.Create(Inv, $"{s,9:0.000} s") : "        — ";
+                var vs = c is null ? "" : string.Create(Inv, $"  ×{c.Ratio:0.00} vs baseline{(c.Slower ? "  SLOWER" : "")}");
+                Console.WriteLine($"  {stage.Stage,-16}{time}{vs}{(stage.Note is null ? "" : $"  ({stage.Note})")}");
+            }
+        }
+
+        if (baselinePath is null)
+        {
+            Console.WriteLine();
+            Console.WriteLine("no baseline to compare with (bench/baseline.json); write one with --update-baseline");
+        }
+        else if (comparison.Any(c => c.Slower))
+        {
+            Console.WriteLine();
+            Console.WriteLine($"slower than {baselinePath}: {string.Join(", ", comparison.Where(c => c.Slower).Select(c => string.Create(Inv, $"{c.Stage} at {c.VideoSeconds:0} s (×{c.Ratio:0.00})")))}");
+        }
+    }
+}

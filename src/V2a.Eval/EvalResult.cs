@@ -1,0 +1,130 @@
+namespace V2a.Eval;
+
+/// <summary>Everything <c>v2a eval</c> measured (the --json file). NaN marks a figure that could not be computed.</summary>
+public sealed record EvalResult
+{
+    public required string Evaluated { get; init; }
+
+    public required string Corpus { get; init; }
+
+    public required string Split { get; init; }
+
+    public required int Clips { get; init; }
+
+    public int? Steps { get; init; }
+
+    public double? Cfg { get; init; }
+
+    /// <summary>Seeds generated per clip (K); diversity needs K ≥ 2.</summary>
+    public required int Seeds { get; init; }
+
+    public required string Reference { get; init; }
+
+    public required FdResult Fd { get; init; }
+
+    public required ClassResult Classes { get; init; }
+
+    /// <summary>Onset accuracy of the generated audio against the corpus's on-screen sharp events.</summary>
+    public required OnsetResult Onsets { get; init; }
+
+    /// <summary>The same measured on the real audio: the detector's ceiling.</summary>
+    public required OnsetResult RealOnsets { get; init; }
+
+    public required OffsetResult Offset { get; init; }
+
+    public required DiversityResult Diversity { get; init; }
+
+    public required PromptResult NegativePrompt { get; init; }
+
+    public required PromptResult PromptAdherence { get; init; }
+
+    public required SpeedResult Speed { get; init; }
+
+    public required IReadOnlyList<ClipResult> PerClip { get; init; }
+
+    public required string CreatedAt { get; init; }
+}
+
+/// <param name="Generated">FD(generated, real) over all clips (the field's FD).</param>
+/// <param name="Floor">FD(real half A, real half B): what two disjoint real sets of half the size score.</param>
+/// <param name="GeneratedHalves">Mean of FD(generated A, real B) and FD(generated B, real A): the same sizes as the floor, so the two compare directly.</param>
+/// <param name="EmbeddingDim">Width of the embedding.</param>
+public sealed record FdResult(double Generated, double Floor, double GeneratedHalves, int EmbeddingDim);
+
+/// <param name="KlSoftmax">Mean over clips of KL(softmax(real logits) ‖ softmax(generated logits)), nats (PaSST convention).</param>
+/// <param name="KlBernoulli">Mean over clips of Σ_c Bernoulli KL(p_real ‖ p_generated), nats.</param>
+/// <param name="Top1Agreement">Fraction of clips whose most probable class is the same for real and generated audio.</param>
+/// <param name="LabelAgreementF1">Mean F1 between the label sets (p ≥ 0.5) of real and generated audio.</param>
+/// <param name="GeneratedVsTruthF1">Mean F1 between the generated audio's label set and the corpus's true classes.</param>
+/// <param name="RealVsTruthF1">The same for real audio: the classifier's ceiling.</param>
+public sealed record ClassResult(double KlSoftmax, double KlBernoulli, double Top1Agreement, double LabelAgreementF1, double GeneratedVsTruthF1, double RealVsTruthF1);
+
+/// <param name="MedianErrorMs">Median |detected − reference| over the ±100 ms matches, ms.</param>
+/// <param name="P90ErrorMs">90th percentile of the same, ms.</param>
+/// <param name="MeanSignedErrorMs">Mean detected − reference (positive: late), ms.</param>
+public sealed record OnsetResult(
+    int Reference, int Detected,
+    double Precision50, double Recall50, double F1At50,
+    double Precision100, double Recall100, double F1At100,
+    double MedianErrorMs, double P90ErrorMs, double MeanSignedErrorMs);
+
+/// <summary>Audio–video offset over clips, for the generated audio and (Real…) for the real audio, the floor.</summary>
+/// <param name="MeanAbsSeconds">Mean |lag| over clips with an estimate (the DeSync analogue), seconds.</param>
+/// <param name="MedianSignedSeconds">Median lag (positive: audio late): the systematic offset, robust to the clips whose lag is noise.</param>
+/// <param name="InSyncFraction">Fraction of clips with |lag| ≤ 80 ms (two video frames).</param>
+/// <param name="Estimated">Clips with an estimate for the generated audio (a static video or silent audio has none).</param>
+public sealed record OffsetResult(
+    double MeanAbsSeconds, double MedianSignedSeconds, double InSyncFraction,
+    double RealMeanAbsSeconds, double RealMedianSignedSeconds, double RealInSyncFraction, int Estimated)
+{
+    /// <summary>|lag| up to this counts as in sync (seconds): two frames at 25 fps.</summary>
+    public const double InSyncSeconds = 0.08;
+}
+
+/// <param name="MeanPairwise">Mean over clips of the mean pairwise embedding distance between the K seeds' outputs.</param>
+/// <param name="RealAcrossClips">Mean pairwise distance between different real clips: the scale to read it against.</param>
+public sealed record DiversityResult(double MeanPairwise, double RealAcrossClips);
+
+/// <param name="Trials">Clips tested (those with a sounding class to name).</param>
+/// <param name="Fraction">How often the named class's probability moved the intended way (down for negative, up for prompt).</param>
+/// <param name="MeanChange">Mean change of that probability (generated with − without), in probability units.</param>
+public sealed record PromptResult(int Trials, double Fraction, double MeanChange);
+
+/// <param name="RealTimeFactor">Video seconds generated per wall-clock second (above 1: faster than real time).</param>
+public sealed record SpeedResult(double RealTimeFactor, double VideoSeconds, double GenerationSeconds, int Generations);
+
+/// <summary>One clip's figures.</summary>
+public sealed record ClipResult
+{
+    public required string Id { get; init; }
+
+    public string? Caption { get; init; }
+
+    public required IReadOnlyList<string> TrueClasses { get; init; }
+
+    public required string RealTopClass { get; init; }
+
+    public required string GeneratedTopClass { get; init; }
+
+    public required double KlSoftmax { get; init; }
+
+    public required int ReferenceOnsets { get; init; }
+
+    public required int GeneratedOnsets { get; init; }
+
+    public required double OnsetF1At50 { get; init; }
+
+    public double? OffsetSeconds { get; init; }
+
+    public double? RealOffsetSeconds { get; init; }
+
+    public double? Diversity { get; init; }
+
+    public string? NamedClass { get; init; }
+
+    public double? NegativeChange { get; init; }
+
+    public double? PromptChange { get; init; }
+
+    public required double RealTimeFactor { get; init; }
+}

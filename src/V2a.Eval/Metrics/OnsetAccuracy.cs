@@ -1,0 +1,101 @@
+using V2a.Audio;
+
+namespace V2a.Eval.Metrics;
+
+/// <summary>Onset precision, recall and F1 pooled over clips at one tolerance.</summary>
+/// <param name="ToleranceSeconds">A detected onset matches a reference onset within ± this many seconds.</param>
+/// <param name="Reference">Reference onsets over all clips.</param>
+/// <param name="Detected">Detected onsets over all clips.</param>
+/// <param name="Matched">One-to-one matches over all clips.</param>
+public sealed record OnsetCounts(double ToleranceSeconds, int Reference, int Detected, int Matched)
+{
+    /// <summary>Matched / detected (1 when nothing was detected and nothing was expected).</summary>
+    public double Precision => Detected == 0 ? (Reference == 0 ? 1 : 0) : (double)Matched / Detected;
+
+    /// <summary>Matched / reference (1 when nothing was expected and nothing was detected).</summary>
+    public double Recall => Reference == 0 ? (Detected == 0 ? 1 : 0) : (double)Matched / Reference;
+
+    public double F1 => Precision + Recall == 0 ? 0 : 2 * Precision * Recall / (Precision + Recall);
+}
+
+/// <summary>
+/// Onset accuracy against known event times, pooled over clips (micro-averaged: counts are summed before
+/// dividing, so a clip with many events weighs more, as in MIR onset evaluation). Onsets are found in the
+/// audio by <see cref="OnsetDetector.Detect"/> and matched one to one by <see cref="OnsetDetector.Match"/>
+/// at ±50 ms and ±100 ms. Timing errors are those of the ±100 ms matches (detected − reference), so a
+/// sound 70 ms late shows in the error statistics instead of only as a miss at ±50 ms.
+/// </summary>
+public sealed class OnsetAccuracy
+{
+    /// <summary>The strict tolerance (the detector's own check, and the usual onset-detection window).</summary>
+    public const double TightSeconds = 0.05;
+
+    /// <summary>The loose tolerance (more than two video frames at 25 fps).</summary>
+    public const double LooseSeconds = 0.1;
+
+    private readonly List<double> _errors = [];
+    private int _reference;
+    private int _detected;
+    private int _matchedTight;
+    private int _matchedLoose;
+
+    public int Clips { get; private set; }
+
+    /// <summary>Signed timing errors in seconds (detected − reference) of every ±100 ms match so far.</summary>
+    public IReadOnlyList<double> Errors => _errors;
+
+    /// <summary>Adds one clip: its reference onset times and the detected ones, seconds from the clip's start.</summary>
+    public void Add(IReadOnlyList<double> reference, IReadOnlyList<double> detected)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(detected);
+        var tight = OnsetDetector.Match(reference, detected, TightSeconds);
+        var loose = OnsetDetector.Match(reference, detected, LooseSeconds);
+        _reference += reference.Count;
+        _detected += detected.Count;
+        _matchedTight += tight.Matched;
+        _matchedLoose += loose.Matched;
+        _errors.AddRange(loose.Errors);
+        Clips++;
+    }
+
+    public OnsetCounts Tight => new(TightSeconds, _reference, _detected, _matchedTight);
+
+    public OnsetCounts Loose => new(LooseSeconds, _reference, _detected, _matchedLoose);
+
+    /// <summary>Median of |error| in milliseconds over the ±100 ms matches (NaN when none).</summary>
+    public double MedianAbsoluteErrorMs => Stats.Percentile(_errors.Select(e => Math.Abs(e) * 1000), 50);
+
+    /// <summary>90th percentile of |error| in milliseconds over the ±100 ms matches (NaN when none).</summary>
+    public double P90AbsoluteErrorMs => Stats.Percentile(_errors.Select(e => Math.Abs(e) * 1000), 90);
+
+    /// <summary>Mean signed error in milliseconds (positive: sounds come late), NaN when none.</summary>
+    public double MeanSignedErrorMs => _errors.Count == 0 ? double.NaN : _errors.Average() * 1000;
+}
+
+/// <summary>Small statistics over plain sequences.</summary>
+public static class Stats
+{
+    /// <summary>The p-th percentile (0..100) with linear interpolation between order statistics (numpy's
+    /// default); NaN for an empty sequence.</summary>
+    public static double Percentile(IEnumerable<double> values, double p)
+    {
+        var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray();
+        if (sorted.Length == 0)
+        {
+            return double.NaN;
+        }
+
+        var rank = Math.Clamp(p, 0, 100) / 100 * (sorted.Length - 1);
+        var lo = (int)Math.Floor(rank);
+        var hi = Math.Min(lo + 1, sorted.Length - 1);
+        return sorted[lo] + ((rank - lo) * (sorted[hi] - sorted[lo]));
+    }
+
+    /// <summary>Mean of the non-NaN values, NaN when there are none.</summary>
+    public static double Mean(IEnumerable<double> values)
+    {
+        var list = values.Where(v => !double.IsNaN(v)).ToList();
+        return list.Count == 0 ? double.NaN : list.Average();
+    }
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text;
+
+namespace V2a.Eval.Report;
+
+/// <summary>The markdown report of an eval run: headline table, each metric beside its floor or ceiling, figures, per-clip rows.</summary>
+public static class EvalReport
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static string Render(EvalResult r, IReadOnlyList<string> clipFigures, string onsetFigure, string offsetFigure)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var s = new StringBuilder();
+        s.AppendLine("# v2a eval report");
+        s.AppendLine();
+        s.AppendLine($"- Evaluated: {r.Evaluated}");
+        s.AppendLine($"- Corpus: `{r.Corpus}`, split `{r.Split}`, {r.Clips} clips; {r.Seeds} seed(s) a clip"
+            + (r.Steps is { } st ? $", {st} steps" : "") + (r.Cfg is { } cfg ? $", cfg {F(cfg, "0.##")}" : ""));
+        s.AppendLine($"- Reference classifier: `{r.Reference}`");
+        s.AppendLine($"- Made {r.CreatedAt}. Definitions: docs/eval.md.");
+        s.AppendLine();
+        s.AppendLine("## Summary");
+        s.AppendLine();
+        s.AppendLine("| metric | generated | reference point | better |");
+        s.AppendLine("|---|---|---|---|");
+        s.AppendLine($"| FD (reference embedding, {r.Fd.EmbeddingDim}-d) | {F(r.Fd.Generated)} | — | lower |");
+        s.AppendLine($"| FD, half-size sets | {F(r.Fd.GeneratedHalves)} | floor (real A vs real B): {F(r.Fd.Floor)} | lower; the floor is as low as it gets |");
+        s.AppendLine($"| KL softmax (nats) | {F(r.Classes.KlSoftmax, "0.000")} | 0 | lower |");
+        s.AppendLine($"| KL per-class Bernoulli (nats) | {F(r.Classes.KlBernoulli, "0.000")} | 0 | lower |");
+        s.AppendLine($"| top-1 class agreement with real | {P(r.Classes.Top1Agreement)} | 100% | higher |");
+        s.AppendLine($"| label-set agreement with real (F1) | {F(r.Classes.LabelAgreementF1, "0.000")} | 1 | higher |");
+        s.AppendLine($"| label F1 against true classes | {F(r.Classes.GeneratedVsTruthF1, "0.000")} | real audio: {F(r.Classes.RealVsTruthF1, "0.000")} | higher |");
+        s.AppendLine($"| onset F1 ±50 ms | {F(r.Onsets.F1At50, "0.000")} | real audio: {F(r.RealOnsets.F1At50, "0.000")} | higher |");
+        s.AppendLine($"| onset F1 ±100 ms | {F(r.Onsets.F1At100, "0.000")} | real audio: {F(r.RealOnsets.F1At100, "0.000")} | higher |");
+        s.AppendLine($"| onset error median / p90 (ms) | {F(r.Onsets.MedianErrorMs, "0.0")} / {F(r.Onsets.P90ErrorMs, "0.0")} | real audio: {F(r.RealOnsets.MedianErrorMs, "0.0")} / {F(r.RealOnsets.P90ErrorMs, "0.0")} | lower |");
+        s.AppendLine($"| AV offset, mean abs (s) (DeSync analogue) | {F(r.Offset.MeanAbsSeconds, "0.000")} | real audio: {F(r.Offset.RealMeanAbsSeconds, "0.000")} | lower |");
+        s.AppendLine($"| AV offset, median signed (s) | {F(r.Offset.MedianSignedSeconds, "+0.000;-0.000")} | real audio: {F(r.Offset.RealMedianSignedSeconds, "+0.000;-0.000")} | nearer 0 |");
+        s.AppendLine($"| clips in sync (abs lag ≤ 80 ms) | {P(r.Offset.InSyncFraction)} | real audio: {P(r.Offset.RealInSyncFraction)} | higher |");
+        s.AppendLine($"| diversity across seeds | {F(r.Diversity.MeanPairwise, "0.000")} | spread of different real clips: {F(r.Diversity.RealAcrossClips, "0.000")} | higher (0 = every seed the same) |");
+        s.AppendLine($"| negative prompt lowers the named class | {P(r.NegativePrompt.Fraction)} of {r.NegativePrompt.Trials}, mean change {F(r.NegativePrompt.MeanChange, "+0.000;-0.000")} | — | higher share, more negative change |");
+        s.AppendLine($"| prompt raises the named class | {P(r.PromptAdherence.Fraction)} of {r.PromptAdherence.Trials}, mean change {F(r.PromptAdherence.MeanChange, "+0.000;-0.000")} | — | higher share, more positive change |");
+        s.AppendLine($"| real-time factor | {F(r.Speed.RealTimeFactor, "0.00")}× ({F(r.Speed.VideoSeconds, "0")} s of video in {F(r.Speed.GenerationSeconds, "0.0")} s, {r.Speed.Generations} generations) | 1× = real time | higher |");
+        s.AppendLine();
+        s.AppendLine("## Onsets");
+        s.AppendLine();
+        s.AppendLine("Reference: the on-screen sharp events of each clip (`t_start`). Detections next to off-screen sharp events and inside gradual sounds (fire, rain, speech, engines, rolling) are set aside; all others count.");
+        s.AppendLine();
+        s.AppendLine("| audio | reference | detected | P@50 | R@50 | F1@50 | P@100 | R@100 | F1@100 | median err ms | p90 err ms | mean signed ms |");
+        s.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var (name, o) in new[] { ("generated", r.Onsets), ("real", r.RealOnsets) })
+        {
+            s.AppendLine($"| {name} | {o.Reference} | {o.Detected} | {F(o.Precision50, "0.000")} | {F(o.Recall50, "0.000")} | {F(o.F1At50, "0.000")} | {F(o.Precision100, "0.000")} | {F(o.Recall100, "0.000")} | {F(o.F1At100, "0.000")} | {F(o.MedianErrorMs, "0.0")} | {F(o.P90ErrorMs, "0.0")} | {F(o.MeanSignedErrorMs, "+0.0;-0.0")} |");
+        }
+
+        s.AppendLine();
+        s.AppendLine($"![onset errors]({onsetFigure})");
+        s.AppendLine();
+        s.AppendLine("## Audio–video offset");
+        s.AppendLine();
+        s.AppendLine($"Per clip, the lag (seconds, positive = audio late) that best aligns the video's motion flux with the audio's onset envelope; {r.Offset.Estimated} clips had an estimate. Generated: mean |lag| {F(r.Offset.MeanAbsSeconds, "0.000")} s, median lag {F(r.Offset.MedianSignedSeconds, "+0.000;-0.000")} s, {P(r.Offset.InSyncFraction)} of clips within 80 ms. Real audio: mean |lag| {F(r.Offset.RealMeanAbsSeconds, "0.000")} s, median lag {F(r.Offset.RealMedianSignedSeconds, "+0.000;-0.000")} s, {P(r.Offset.RealInSyncFraction)} within 80 ms. Per clip the estimate is coarse (real audio is the floor); the median lag tracks a systematic shift closely.");
+        s.AppendLine();
+        s.AppendLine($"![audio-video offsets]({offsetFigure})");
+        s.AppendLine();
+        if (clipFigures.Count > 0)
+        {
+            s.AppendLine("## Spectrograms");
+            s.AppendLine();
+            s.AppendLine("Real (top) and generated (bottom) log-mel of the first clips. Top ticks (white): on-screen sharp events, the reference. Bottom ticks: onsets the detector found, red where they count, grey where they are set aside (off-screen events, gradual sounds).");
+            s.AppendLine();
+            foreach (var f in clipFigures)
+            {
+                s.AppendLine($"![{f}]({f})");
+                s.AppendLine();
+            }
+        }
+
+        s.AppendLine("## Per clip");
+        s.AppendLine();
+        s.AppendLine("| clip | true classes | real top | generated top | KL | onsets ref/gen | F1@50 | offset s (real) | diversity | named | neg Δp | prompt Δp | RTF |");
+        s.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var c in r.PerClip)
+        {
+            s.AppendLine($"| {c.Id} | {string.Join(", ", c.TrueClasses)} | {c.RealTopClass} | {c.GeneratedTopClass} | {F(c.KlSoftmax, "0.00")} | {c.ReferenceOnsets}/{c.GeneratedOnsets} | {F(c.OnsetF1At50, "0.00")} | {O(c.OffsetSeconds)} ({O(c.RealOffsetSeconds)}) | {O(c.Diversity)} | {c.NamedClass ?? "—"} | {O(c.NegativeChange)} | {O(c.PromptChange)} | {F(c.RealTimeFactor, "0.0")} |");
+        }
+
+        return s.ToString();
+    }
+
+    private static string F(double x, string format = "0.00") => double.IsNaN(x) ? "n/a" : x.ToString(format, Inv);
+
+    private static string P(double x) => double.IsNaN(x) ? "n/a" : (x * 100).ToString("0", Inv) + "%";
+
+    private static string O(double? x) => x is { } v ? v.ToString("+0.000;-0.000;0.000", Inv) : "—";
+}
