@@ -18,7 +18,7 @@ public static class CaptionWriter
         rng.Shuffle(styles);
         foreach (var style in styles.Take(3))
         {
-            var text = scene.Still ? StillCaption(scene, rng, style) : Caption(scene, rng, style);
+            var text = Articles(scene.Still ? StillCaption(scene, rng, style) : Caption(scene, rng, style));
             if (!captions.Contains(text))
             {
                 captions.Add(text);
@@ -113,6 +113,11 @@ public static class CaptionWriter
         2 => $"{parts[0]} {rng.Pick(["and", "while", "as"])} {parts[1]}",
         _ => $"{string.Join(", ", parts.Take(parts.Count - 1))} and {parts[^1]}",
     };
+
+    /// <summary>"a orange ball" → "an orange ball": the phrases pick colours and materials independently of
+    /// their article, so the article is fixed once the sentence is whole.</summary>
+    internal static string Articles(string text) =>
+        System.Text.RegularExpressions.Regex.Replace(text, @"\b([Aa]) (?=[aeiouAEIOU])", "$1n ");
 
     private static string Capital(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 }
