@@ -38,6 +38,9 @@ public sealed record EvalResult
 
     public required PromptResult PromptAdherence { get; init; }
 
+    /// <summary>The generator's raw output level, before eval brings it to the real clip's loudness.</summary>
+    public required LevelResult Level { get; init; }
+
     public required SpeedResult Speed { get; init; }
 
     public required IReadOnlyList<ClipResult> PerClip { get; init; }
@@ -89,6 +92,11 @@ public sealed record DiversityResult(double MeanPairwise, double RealAcrossClips
 /// <param name="Fraction">How often the named class's probability moved the intended way (down for negative, up for prompt).</param>
 /// <param name="MeanChange">Mean change of that probability (generated with − without), in probability units.</param>
 public sealed record PromptResult(int Trials, double Fraction, double MeanChange);
+
+/// <param name="GeneratedLufs">Mean integrated loudness (LUFS) of the raw generated audio (candidate 0), over clips that are not silent.</param>
+/// <param name="RealLufs">The same for the real audio.</param>
+/// <param name="ClippedFraction">Fraction of clips whose raw generated audio leaves [-1, 1] somewhere (it would clip if written unnormalised).</param>
+public sealed record LevelResult(double GeneratedLufs, double RealLufs, double ClippedFraction);
 
 /// <param name="RealTimeFactor">Video seconds generated per wall-clock second (above 1: faster than real time).</param>
 public sealed record SpeedResult(double RealTimeFactor, double VideoSeconds, double GenerationSeconds, int Generations);

@@ -108,6 +108,9 @@ public static class Evaluator
         var diversities = new List<double>();
         var negative = new List<double>();
         var prompt = new List<double>();
+        var generatedLufs = new List<double>();
+        var realLoudness = new List<double>();
+        var clipped = new List<double>();
         double videoSeconds = 0, generationSeconds = 0;
         var generations = 0;
         var envelopeRate = OnsetDetector.EnvelopeFramesPerSecond(audio.SampleRate);
@@ -121,7 +124,13 @@ public static class Evaluator
             progress.Report("evaluating", i, selected.Count, clip.Id);
 
             var real = ReadRealAudio(clip, audio);
+            var realLufs = Loudness.Integrated(real, audio.SampleRate);
             var realOut = classifier.Analyse(real);
+
+            // Generated audio is measured at the real clip's loudness (the engine normalises loudness anyway):
+            // the metrics compare content, and the raw level is reported on its own (Level).
+            float[] Generate(SoundRequest request) =>
+                LevelMatch(Fit(source.Generate(clip, request), real.Length), realLufs, audio.SampleRate, source.IgnoresRequests);
             realEmbeddings.Add(realOut.Embedding);
             var truth = TrueClasses(meta, classes);
 
@@ -131,8 +140,25 @@ public static class Evaluator
             var seeds = source.IgnoresRequests ? 1 : options.Seeds;
             for (var k = 0; k < seeds; k++)
             {
-                var (generated, seconds) = Timed(() => Fit(source.Generate(clip, new SoundRequest(clip.Caption, null, options.Seed + k)), real.Length));
+                var (raw, seconds) = Timed(() => Fit(source.Generate(clip, new SoundRequest(clip.Caption, null, options.Seed + k)), real.Length));
                 clipGenSeconds += seconds;
+                if (k == 0)
+                {
+                    var rawLufs = Loudness.Integrated(raw, audio.SampleRate);
+                    if (double.IsFinite(rawLufs))
+                    {
+                        generatedLufs.Add(rawLufs);
+                    }
+
+                    if (double.IsFinite(realLufs))
+                    {
+                        realLoudness.Add(realLufs);
+                    }
+
+                    clipped.Add(raw.Length > 0 && raw.Max(Math.Abs) > 1 ? 1 : 0);
+                }
+
+                var generated = LevelMatch(raw, realLufs, audio.SampleRate, source.IgnoresRequests);
                 candidates.Add((generated, classifier.Analyse(generated)));
             }
 
@@ -189,9 +215,9 @@ public static class Evaluator
             {
                 named = classes[c];
                 var words = SoundClasses.IsKnown(named) ? SoundClasses.Info(named).Description : named.Replace('_', ' ');
-                var (withNegative, s1) = Timed(() => Fit(source.Generate(clip, new SoundRequest(clip.Caption, words, options.Seed)), real.Length));
-                var (noPrompt, s2) = Timed(() => Fit(source.Generate(clip, new SoundRequest(null, null, options.Seed)), real.Length));
-                var (withPrompt, s3) = Timed(() => Fit(source.Generate(clip, new SoundRequest(words, null, options.Seed)), real.Length));
+                var (withNegative, s1) = Timed(() => Generate(new SoundRequest(clip.Caption, words, options.Seed)));
+                var (noPrompt, s2) = Timed(() => Generate(new SoundRequest(null, null, options.Seed)));
+                var (withPrompt, s3) = Timed(() => Generate(new SoundRequest(words, null, options.Seed)));
                 videoSeconds += 3 * clip.Seconds;
                 generationSeconds += s1 + s2 + s3;
                 generations += 3;
@@ -255,6 +281,7 @@ public static class Evaluator
             Diversity = new DiversityResult(Stats.Mean(diversities), RealSpread(realEmbeddings)),
             NegativePrompt = new PromptResult(negative.Count, Stats.Mean(negative.Select(x => x < 0 ? 1.0 : 0.0)), Stats.Mean(negative)),
             PromptAdherence = new PromptResult(prompt.Count, Stats.Mean(prompt.Select(x => x > 0 ? 1.0 : 0.0)), Stats.Mean(prompt)),
+            Level = new LevelResult(Stats.Mean(generatedLufs), Stats.Mean(realLoudness), Stats.Mean(clipped)),
             Speed = new SpeedResult(videoSeconds / Math.Max(generationSeconds, 1e-9), videoSeconds, generationSeconds, generations),
             PerClip = clipResults,
             CreatedAt = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
@@ -407,6 +434,29 @@ public static class Evaluator
         var clock = Stopwatch.StartNew();
         var value = f();
         return (value, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// <paramref name="samples"/> scaled by one gain to <paramref name="targetLufs"/> (−23 LUFS when the target
+    /// is silent), peak at most −1 dBFS — what <see cref="Loudness.NormalizationGain"/> gives; unchanged for the
+    /// oracle (<paramref name="isReal"/>), whose audio is the real clip at its own level.
+    /// </summary>
+    internal static float[] LevelMatch(float[] samples, double targetLufs, int sampleRate, bool isReal)
+    {
+        if (isReal)
+        {
+            return samples;
+        }
+
+        var target = double.IsFinite(targetLufs) ? targetLufs : -23;
+        var gain = Loudness.NormalizationGain(samples, sampleRate, target, -1);
+        var result = new float[samples.Length];
+        for (var i = 0; i < samples.Length; i++)
+        {
+            result[i] = (float)(samples[i] * gain);
+        }
+
+        return result;
     }
 
     /// <summary>Pads with silence or cuts to exactly <paramref name="length"/> samples.</summary>

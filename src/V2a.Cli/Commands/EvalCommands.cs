@@ -205,6 +205,7 @@ public static class EvalCommands
         Console.WriteLine($"diversity: {F(r.Diversity.MeanPairwise)} (different real clips: {F(r.Diversity.RealAcrossClips)})");
         Console.WriteLine($"negative:  lowers the named class in {F(r.NegativePrompt.Fraction)} of {r.NegativePrompt.Trials}, mean {F(r.NegativePrompt.MeanChange, "+0.000;-0.000")}");
         Console.WriteLine($"prompt:    raises the named class in {F(r.PromptAdherence.Fraction)} of {r.PromptAdherence.Trials}, mean {F(r.PromptAdherence.MeanChange, "+0.000;-0.000")}");
+        Console.WriteLine($"level:     raw output {F(r.Level.GeneratedLufs, "0.0")} LUFS, {F(r.Level.ClippedFraction)} of clips beyond ±1 (real audio {F(r.Level.RealLufs, "0.0")} LUFS); measured level-matched to real");
         Console.WriteLine($"speed:     {F(r.Speed.RealTimeFactor, "0.00")}x real time");
         Console.WriteLine($"json:      {jsonPath}" + (reportDir is null ? "" : $"; report: {Path.Combine(reportDir, "report.md")}"));
     }
