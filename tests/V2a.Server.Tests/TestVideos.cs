@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using V2a.Media.Tests;
 using System.Globalization;
 
 namespace V2a.Server.Tests;
@@ -14,9 +14,9 @@ public sealed class TestVideos : IDisposable
         var path = Path.Combine(Dir, name);
         if (!File.Exists(path))
         {
-            Run("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+            TestMedia.Run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i",
                 string.Format(CultureInfo.InvariantCulture, "testsrc=size={0}x{1}:rate=25:duration={2}", width, height, seconds),
-                "-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast", "-movflags", "+faststart", path);
+                "-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast", "-movflags", "+faststart", path]);
         }
 
         return path;
@@ -28,7 +28,7 @@ public sealed class TestVideos : IDisposable
         var path = Path.Combine(Dir, name);
         if (!File.Exists(path))
         {
-            Run("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=1", path);
+            TestMedia.Run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=1", path]);
         }
 
         return path;
@@ -43,26 +43,6 @@ public sealed class TestVideos : IDisposable
         data[0] = 0; // binary from the first byte, so it reaches ffprobe rather than the text check
         File.WriteAllBytes(path, data);
         return path;
-    }
-
-    public static string Run(string exe, params string[] args)
-    {
-        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{exe} failed: {stderr}");
-        }
-
-        return stdout.Result;
     }
 
     public void Dispose()
