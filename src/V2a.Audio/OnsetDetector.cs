@@ -28,7 +28,7 @@ public sealed record OnsetScore(double Precision, double Recall, double F1, int 
 /// <list type="number">
 /// <item>Onset-strength envelope: spectral flux at the mel frame rate (hop = one mel frame, a 32 ms Hann
 /// window). Each band (mel bands by default, FFT bins optionally) is log-compressed as log(1 + γ·a); its
-/// rise is measured from the larger of the two previous frames over ±1 neighbouring band (after SuperFlux)
+/// rise is measured from the larger of the two previous frames over ±2 neighbouring bands (after SuperFlux)
 /// with both sides floored 30 dB below the loudest band in play, half-wave rectified and averaged over
 /// bands. Steady noise, decaying tails, a partial gliding between bands and a tone switching off barely
 /// rise; a new sound does. Frame t is centred on input sample t·hop (STFT padded like torch's
@@ -36,7 +36,10 @@ public sealed record OnsetScore(double Precision, double Recall, double F1, int 
 /// <item>Adaptive peak picking: a peak is a local maximum (± <see cref="OnsetOptions.PeakWindowSeconds"/>)
 /// that tops the median of the surrounding envelope (its background) by <see cref="OnsetOptions.Delta"/>
 /// and by <see cref="OnsetOptions.SpreadFactor"/> robust standard deviations of that background, at least
-/// <see cref="OnsetOptions.MinGapSeconds"/> after the last one. Frames whose window reaches past the end
+/// <see cref="OnsetOptions.MinGapSeconds"/> after the last one — or, failing the spread test, that rises out
+/// of quiet (the envelope over the <see cref="OnsetOptions.QuietLeadSeconds"/> before it stayed under
+/// 1/<see cref="OnsetOptions.QuietRatio"/> of it), since earlier sounds (a chirp train, a bounce sequence)
+/// inflate the background's spread without masking a new sound. Frames whose window reaches past the end
 /// are skipped (a sound cut off by the end of the file is not a new one).</item>
 /// <item>Refinement to the sample where the sound starts (the timing convention: an onset's time is the
 /// time the sound begins, not the frame that noticed it). Around the peak frame's window the detector
@@ -175,6 +178,7 @@ public static class OnsetDetector
         var before = Math.Max(2, (int)Math.Round(options.BackgroundBeforeSeconds * framesPerSecond));
         var after = Math.Max(2, (int)Math.Round(options.BackgroundAfterSeconds * framesPerSecond));
         var minGapFrames = options.MinGapSeconds * framesPerSecond;
+        var quietFrames = Math.Max(0, (int)Math.Round(options.QuietLeadSeconds * framesPerSecond));
         var background = new float[before + after + 1];
         var peaks = new List<int>();
         var last = double.NegativeInfinity;
@@ -209,7 +213,7 @@ public static class OnsetDetector
                 spread = 1.4826 * Median(span);
             }
 
-            if (v >= median + options.Delta && v >= median + options.SpreadFactor * spread)
+            if (v >= median + options.Delta && (v >= median + options.SpreadFactor * spread || RisesFromQuiet(envelope, t, quietFrames, options.QuietRatio)))
             {
                 peaks.Add(t);
                 last = t;
@@ -217,6 +221,30 @@ public static class OnsetDetector
         }
 
         return peaks;
+    }
+
+    /// <summary>
+    /// True when the envelope over the <paramref name="frames"/> frames before frame t − 1 stays under
+    /// 1/<paramref name="ratio"/> of frame t's value: a sound starting out of quiet, however busy the wider
+    /// background is with earlier sounds (the chirps of a train, a bounce sequence).
+    /// </summary>
+    private static bool RisesFromQuiet(float[] envelope, int t, int frames, double ratio)
+    {
+        if (frames <= 0 || !(ratio > 0) || t - 1 - frames < 0)
+        {
+            return false;
+        }
+
+        var limit = envelope[t] / ratio;
+        for (var j = t - 1 - frames; j < t - 1; j++)
+        {
+            if (envelope[j] > limit)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Median of <paramref name="values"/> (sorts them in place).</summary>

@@ -36,7 +36,7 @@ public sealed record OnsetOptions
     /// Each band's rise is measured from the previous frame's maximum over this many neighbouring bands on
     /// either side (0: plain spectral flux). Steady noise then rises far less; new sounds still do.
     /// </summary>
-    public int MaxFilterBands { get; init; } = 1;
+    public int MaxFilterBands { get; init; } = 2;
 
     /// <summary>Minimum time between two onsets; the later one is dropped (30–50 ms is usual).</summary>
     public double MinGapSeconds { get; init; } = 0.04;
@@ -54,13 +54,23 @@ public sealed record OnsetOptions
     /// A peak must top the background's median by this much (envelope units: mean log-magnitude rise per
     /// band) — the threshold that matters over silence.
     /// </summary>
-    public double Delta { get; init; } = 0.03;
+    public double Delta { get; init; } = 0.02;
 
     /// <summary>
     /// …and by this many robust standard deviations (1.4826 × median absolute deviation) of the background
     /// — the threshold that matters over noise or dense sound.
     /// </summary>
     public double SpreadFactor { get; init; } = 6;
+
+    /// <summary>
+    /// A peak that fails the spread test still counts when the envelope over this many seconds before its
+    /// previous frame stayed under 1/<see cref="QuietRatio"/> of it: a sound out of quiet, though the wider
+    /// background is busy with earlier sounds (a chirp train, a bounce sequence). 0 turns this off.
+    /// </summary>
+    public double QuietLeadSeconds { get; init; } = 0.05;
+
+    /// <summary>How far (as a ratio) a peak must top the envelope just before it to count as rising out of quiet.</summary>
+    public double QuietRatio { get; init; } = 5;
 
     /// <summary>
     /// Move each onset from its frame to the sample where the waveform's energy rises (see

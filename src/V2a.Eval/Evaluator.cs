@@ -179,13 +179,13 @@ public static class Evaluator
             realTruth.Add(ClassDistributions.LabelSetF1(realLabels, truth));
 
             // Onsets against the corpus's on-screen sharp events.
-            var truthOnsets = OnsetTruth.For(meta, OnsetAccuracy.LooseSeconds);
+            var truthOnsets = OnsetTruth.For(meta);
             var reference = truthOnsets.Reference;
             var genDetected = OnsetDetector.Detect(gen, audio.SampleRate);
             var realDetected = OnsetDetector.Detect(real, audio.SampleRate);
-            var genKept = truthOnsets.Counted(genDetected, OnsetAccuracy.LooseSeconds);
-            onsets.Add(reference, genKept);
-            realOnsets.Add(reference, truthOnsets.Counted(realDetected, OnsetAccuracy.LooseSeconds));
+            onsets.Add(truthOnsets, genDetected);
+            realOnsets.Add(truthOnsets, realDetected);
+            var genKept = truthOnsets.Counted(genDetected, OnsetAccuracy.TightSeconds);
             var clipOnsets = OnsetDetector.Match(reference, genKept, OnsetAccuracy.TightSeconds);
 
             // Audio–video offset of generated and of real audio against the video's motion.
@@ -411,7 +411,7 @@ public static class Evaluator
         var asideColour = new SkiaSharp.SKColor(0xaa, 0xaa, 0xaa);
         List<Tick> Ticks(IReadOnlyList<double> detected)
         {
-            var counted = truth.Counted(detected, OnsetAccuracy.LooseSeconds).ToHashSet();
+            var counted = truth.Counted(detected, OnsetAccuracy.TightSeconds).ToHashSet();
             return
             [
                 .. truth.Reference.Select(t => new Tick(t, truthColour, true)),

@@ -10,48 +10,49 @@ namespace V2a.Eval;
 /// (<see cref="OnsetKind.Sharp"/>): the sounds a video-to-audio model can and must place on the frame.
 /// Reference onsets closer than <see cref="MergeSeconds"/> to the previous one kept count once: no onset
 /// detector separates them (its minimum gap is 40 ms), and at ±50 ms one detection could be either.</item>
-/// <item>Set aside: a sharp event the video does not show (off-screen) is not expected of a model, so its
-/// span from <c>t_start</c> − tolerance to <c>t_end</c> is set aside; a gradual sound (fire, rain, speech,
-/// an engine, rolling) is full of acoustic onsets that no event lists (crackles, syllables), so its span
-/// from <c>t_start</c> − tolerance to <c>t_end</c> is set aside too; so is the decay of a sharp sound
-/// longer than <see cref="LongSoundSeconds"/> (an explosion's rumble and debris, a bell's ring) after its
-/// first tolerance.</item>
+/// <item>Set aside, for a matching tolerance τ: a sharp event the video does not show (off-screen) is not
+/// expected of a model, so its span from <c>t_start</c> − τ to <c>t_end</c> is set aside; a gradual sound
+/// (fire, rain, speech, an engine, rolling) is full of acoustic onsets that no event lists (crackles,
+/// syllables), so its span from <c>t_start</c> − τ to <c>t_end</c> is set aside too; and so is the rest of
+/// every on-screen sharp sound after its first τ (its <i>body</i>): the corpus lists one event per sound, but a
+/// sound can have inner attacks — a two-tone chirp's second tone, a drip's splash after its plink, the rattle
+/// of an explosion's debris, a bell's beating ring.</item>
 /// </list>
 /// A detection inside a set-aside stretch is dropped before matching unless a reference onset lies within
-/// the tolerance of it; every other detection counts, so onsets in stillness are false alarms.
+/// τ of it (so it could match); every other detection counts, so onsets in stillness are false alarms, and
+/// so is a second detection of one sound within τ of its start.
 /// </summary>
 /// <param name="Reference">Reference onset times in seconds, ascending.</param>
-/// <param name="SetAside">Set-aside stretches [start, end] in seconds.</param>
-public sealed record OnsetTruth(IReadOnlyList<double> Reference, IReadOnlyList<(double Start, double End)> SetAside)
+/// <param name="Stretches">The events behind the set-aside stretches (see <see cref="SetAside"/>).</param>
+public sealed record OnsetTruth(IReadOnlyList<double> Reference, IReadOnlyList<OnsetTruth.Stretch> Stretches)
 {
     /// <summary>Reference onsets closer than this (seconds) to the previous kept one are merged into it.</summary>
     public const double MergeSeconds = 0.05;
 
-    /// <summary>A sharp sound lasting longer than this (seconds, t_end − t_start) has its decay set aside.</summary>
-    public const double LongSoundSeconds = 0.5;
+    /// <summary>An event whose span is set aside: from <see cref="Start"/> − τ to <see cref="End"/> when
+    /// <see cref="Body"/> is false (an unseen or gradual sound), from <see cref="Start"/> + τ when true (the body
+    /// of an on-screen sharp sound).</summary>
+    public readonly record struct Stretch(double Start, double End, bool Body);
 
-    /// <param name="toleranceSeconds">Half-width of the stretch set aside around an off-screen sharp onset,
-    /// and the lead before a gradual sound (its start may be detected a little early).</param>
-    public static OnsetTruth For(CorpusClip clip, double toleranceSeconds)
+    /// <summary>No reference onsets and nothing set aside: every detection counts against an empty list.</summary>
+    public static OnsetTruth Plain(IReadOnlyList<double> reference) => new(reference, []);
+
+    public static OnsetTruth For(CorpusClip clip)
     {
         ArgumentNullException.ThrowIfNull(clip);
         var reference = new List<double>();
-        var aside = new List<(double, double)>();
+        var stretches = new List<Stretch>();
         foreach (var e in clip.Events)
         {
             var kind = SoundClasses.IsKnown(e.Class) ? SoundClasses.Info(e.Class).Onset : OnsetKind.Gradual;
-            var end = Math.Max(e.TEnd, e.TStart + toleranceSeconds);
             if (kind == OnsetKind.Sharp && e.OnScreen)
             {
                 reference.Add(e.TStart);
-                if (e.TEnd - e.TStart > LongSoundSeconds)
-                {
-                    aside.Add((e.TStart + toleranceSeconds, e.TEnd));
-                }
+                stretches.Add(new Stretch(e.TStart, e.TEnd, Body: true));
             }
             else if (kind is OnsetKind.Sharp or OnsetKind.Gradual)
             {
-                aside.Add((e.TStart - toleranceSeconds, end));
+                stretches.Add(new Stretch(e.TStart, e.TEnd, Body: false));
             }
         }
 
@@ -65,19 +66,43 @@ public sealed record OnsetTruth(IReadOnlyList<double> Reference, IReadOnlyList<(
             }
         }
 
-        return new OnsetTruth(merged, aside);
+        return new OnsetTruth(merged, stretches);
     }
 
-    /// <summary>The detections that count: those near a reference onset or outside every set-aside stretch.</summary>
+    /// <summary>The set-aside stretches [start, end] in seconds for matching tolerance <paramref name="toleranceSeconds"/>.</summary>
+    public IReadOnlyList<(double Start, double End)> SetAside(double toleranceSeconds)
+    {
+        var aside = new List<(double, double)>(Stretches.Count);
+        foreach (var s in Stretches)
+        {
+            if (s.Body)
+            {
+                if (s.End > s.Start + toleranceSeconds)
+                {
+                    aside.Add((s.Start + toleranceSeconds, s.End));
+                }
+            }
+            else
+            {
+                aside.Add((s.Start - toleranceSeconds, Math.Max(s.End, s.Start + toleranceSeconds)));
+            }
+        }
+
+        return aside;
+    }
+
+    /// <summary>The detections that count at tolerance τ: those within τ of a reference onset or outside every
+    /// set-aside stretch.</summary>
     public IReadOnlyList<double> Counted(IReadOnlyList<double> detected, double toleranceSeconds)
     {
         ArgumentNullException.ThrowIfNull(detected);
-        if (SetAside.Count == 0)
+        var aside = SetAside(toleranceSeconds);
+        if (aside.Count == 0)
         {
             return detected;
         }
 
         return detected.Where(d =>
-            Reference.Any(r => Math.Abs(r - d) <= toleranceSeconds) || !SetAside.Any(a => d >= a.Start && d <= a.End)).ToList();
+            Reference.Any(r => Math.Abs(r - d) <= toleranceSeconds) || !aside.Any(a => d >= a.Start && d <= a.End)).ToList();
     }
 }

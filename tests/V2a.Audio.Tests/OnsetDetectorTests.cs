@@ -84,6 +84,24 @@ public class OnsetDetectorTests
     }
 
     [Fact]
+    public void A_peak_out_of_quiet_counts_though_earlier_sounds_fill_the_background()
+    {
+        // Given the envelope of a chirp train as measured on FoleyWorld audio: each chirp's flux decays over
+        // 80 ms, then 40 ms of silence, then the next chirp — so the background's spread is large
+        float[] chirp = [0.17f, 0.10f, 0.076f, 0.056f, 0.043f, 0.037f, 0, 0, 0, 0, 0];
+        var envelope = new float[5].Concat(Enumerable.Repeat(chirp, 5).SelectMany(c => c)).Concat(new float[20]).ToArray();
+        var expected = Enumerable.Range(0, 5).Select(k => 5 + (k * chirp.Length)).ToList();
+
+        // When peaks are picked at the mel frame rate
+        var peaks = OnsetDetector.PickPeaks(envelope, AudioSettings.Default.FramesPerSecond, OnsetOptions.Default);
+        var spreadOnly = OnsetDetector.PickPeaks(envelope, AudioSettings.Default.FramesPerSecond, OnsetOptions.Default with { QuietLeadSeconds = 0 });
+
+        // Then every chirp is a peak; by the spread test alone the later chirps of the train were lost
+        Assert.Equal(expected, peaks);
+        Assert.True(spreadOnly.Count < expected.Count, $"spread test alone found {spreadOnly.Count}");
+    }
+
+    [Fact]
     public void Steady_white_noise_gives_few_onsets()
     {
         // Given 30 s of loud (−20 dBFS RMS) white noise

@@ -48,7 +48,7 @@ public class OnsetTruthTests
             Corpus.Event(SoundClasses.Rain, 5.0, onScreen: true, length: 1.0));
 
         // When its onset truth is read
-        var truth = OnsetTruth.For(clip, 0.1);
+        var truth = OnsetTruth.For(clip);
 
         // Then only the knock is expected
         Assert.Equal([1.0], truth.Reference);
@@ -66,11 +66,29 @@ public class OnsetTruthTests
             Corpus.Event(SoundClasses.ImpactRubber, 1.03),
             Corpus.Event(SoundClasses.Explosion, 3.0, length: 2.0));
 
-        var truth = OnsetTruth.For(clip, 0.1);
+        var truth = OnsetTruth.For(clip);
 
         // Then the two bounces are one reference onset, and a crackle 1 s into the rumble does not count
         Assert.Equal([1.0, 3.0], truth.Reference);
         Assert.Equal([1.0, 3.01], truth.Counted([1.0, 3.01, 4.0], 0.1));
+    }
+
+    [Fact]
+    public void Inner_attacks_of_one_sound_are_set_aside_after_the_tolerance_but_a_double_detection_counts()
+    {
+        // Given a two-tone chirp at 1.0 s lasting 0.12 s (its second tone starts at 1.06 s)
+        var clip = Corpus.Clip(Corpus.Event(SoundClasses.Bird, 1.0, length: 0.12));
+        var truth = OnsetTruth.For(clip);
+
+        // Then at ±50 ms the second tone is the chirp's body, not a new event
+        Assert.Equal([1.0], truth.Counted([1.0, 1.06], 0.05));
+
+        // But a second detection within the tolerance of the start counts (a detector error), and so does
+        // one after the sound has ended
+        Assert.Equal([1.0, 1.03, 1.2], truth.Counted([1.0, 1.03, 1.2], 0.05));
+
+        // And at ±100 ms the second tone lies within the tolerance of the start, so it counts
+        Assert.Equal([1.0, 1.06], truth.Counted([1.0, 1.06], 0.1));
     }
 }
 

@@ -22,8 +22,9 @@ public sealed record OnsetCounts(double ToleranceSeconds, int Reference, int Det
 /// Onset accuracy against known event times, pooled over clips (micro-averaged: counts are summed before
 /// dividing, so a clip with many events weighs more, as in MIR onset evaluation). Onsets are found in the
 /// audio by <see cref="OnsetDetector.Detect"/> and matched one to one by <see cref="OnsetDetector.Match"/>
-/// at ±50 ms and ±100 ms. Timing errors are those of the ±100 ms matches (detected − reference), so a
-/// sound 70 ms late shows in the error statistics instead of only as a miss at ±50 ms.
+/// at ±50 ms and ±100 ms, each tolerance with its own set-aside stretches (<see cref="OnsetTruth.Counted"/>).
+/// Timing errors are those of the ±100 ms matches (detected − reference), so a sound 70 ms late shows in the
+/// error statistics instead of only as a miss at ±50 ms.
 /// </summary>
 public sealed class OnsetAccuracy
 {
@@ -35,7 +36,8 @@ public sealed class OnsetAccuracy
 
     private readonly List<double> _errors = [];
     private int _reference;
-    private int _detected;
+    private int _detectedTight;
+    private int _detectedLoose;
     private int _matchedTight;
     private int _matchedLoose;
 
@@ -44,24 +46,32 @@ public sealed class OnsetAccuracy
     /// <summary>Signed timing errors in seconds (detected − reference) of every ±100 ms match so far.</summary>
     public IReadOnlyList<double> Errors => _errors;
 
-    /// <summary>Adds one clip: its reference onset times and the detected ones, seconds from the clip's start.</summary>
-    public void Add(IReadOnlyList<double> reference, IReadOnlyList<double> detected)
+    /// <summary>Adds one clip with nothing set aside: its reference onset times and the detected ones, seconds
+    /// from the clip's start.</summary>
+    public void Add(IReadOnlyList<double> reference, IReadOnlyList<double> detected) => Add(OnsetTruth.Plain(reference), detected);
+
+    /// <summary>Adds one clip: its onset truth and the detected onsets, seconds from the clip's start.</summary>
+    public void Add(OnsetTruth truth, IReadOnlyList<double> detected)
     {
-        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(truth);
         ArgumentNullException.ThrowIfNull(detected);
-        var tight = OnsetDetector.Match(reference, detected, TightSeconds);
-        var loose = OnsetDetector.Match(reference, detected, LooseSeconds);
+        var reference = truth.Reference;
+        var countedTight = truth.Counted(detected, TightSeconds);
+        var countedLoose = truth.Counted(detected, LooseSeconds);
+        var tight = OnsetDetector.Match(reference, countedTight, TightSeconds);
+        var loose = OnsetDetector.Match(reference, countedLoose, LooseSeconds);
         _reference += reference.Count;
-        _detected += detected.Count;
+        _detectedTight += countedTight.Count;
+        _detectedLoose += countedLoose.Count;
         _matchedTight += tight.Matched;
         _matchedLoose += loose.Matched;
         _errors.AddRange(loose.Errors);
         Clips++;
     }
 
-    public OnsetCounts Tight => new(TightSeconds, _reference, _detected, _matchedTight);
+    public OnsetCounts Tight => new(TightSeconds, _reference, _detectedTight, _matchedTight);
 
-    public OnsetCounts Loose => new(LooseSeconds, _reference, _detected, _matchedLoose);
+    public OnsetCounts Loose => new(LooseSeconds, _reference, _detectedLoose, _matchedLoose);
 
     /// <summary>Median of |error| in milliseconds over the ±100 ms matches (NaN when none).</summary>
     public double MedianAbsoluteErrorMs => Stats.Percentile(_errors.Select(e => Math.Abs(e) * 1000), 50);
