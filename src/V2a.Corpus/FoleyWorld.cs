@@ -38,7 +38,13 @@ public static class FoleyWorld
         SceneSampler.Sample(clipSeed, id, seconds, classes, AudioSettings.Default.SampleRate);
 
     /// <summary>Fetches what the scene's sources need (speech), hears it and writes its captions: everything of meta but the files.</summary>
-    public static (MixedAudio Audio, IReadOnlyList<string> Captions) Hear(FoleyScene scene, SpeechSynth? speech = null)
+    public static (MixedAudio Audio, IReadOnlyList<string> Captions) Hear(FoleyScene scene, SpeechSynth? speech = null) =>
+        Hear(scene, speech, null);
+
+    /// <summary>As <see cref="Hear(FoleyScene, SpeechSynth?)"/>, also handing out each event's own sound (see
+    /// <see cref="SceneMixer"/>).</summary>
+    internal static (MixedAudio Audio, IReadOnlyList<string> Captions) Hear(FoleyScene scene, SpeechSynth? speech,
+        List<(CorpusEvent Event, int Start, float[] Sound)>? eventSounds)
     {
         var assets = new SceneAssets(speech ?? SpeechSynth.Shared);
         foreach (var s in scene.Sources)
@@ -46,7 +52,7 @@ public static class FoleyWorld
             s.Prepare(assets);
         }
 
-        return (SceneMixer.Mix(scene, AudioSettings.Default.SampleRate), CaptionWriter.Write(scene));
+        return (SceneMixer.Mix(scene, AudioSettings.Default.SampleRate, eventSounds), CaptionWriter.Write(scene));
     }
 
     /// <summary>

@@ -18,7 +18,12 @@ public static class SceneMixer
     /// <summary>Cut-off of the low-pass that muffles sources heard from out of view, Hz.</summary>
     public const double OffScreenLowPassHz = 3000;
 
-    public static MixedAudio Mix(FoleyScene scene, int sampleRate)
+    public static MixedAudio Mix(FoleyScene scene, int sampleRate) => Mix(scene, sampleRate, null);
+
+    /// <summary>As <see cref="Mix(FoleyScene, int)"/>; <paramref name="eventSounds"/>, when given, receives each
+    /// event (in the returned order) with its own sound alone at mix scale, starting at the returned sample —
+    /// what a test needs to check every event, masked or not, against its <c>t_start</c>.</summary>
+    internal static MixedAudio Mix(FoleyScene scene, int sampleRate, List<(CorpusEvent Event, int Start, float[] Sound)>? eventSounds)
     {
         var length = (int)Math.Round(scene.Seconds * sampleRate);
         var mix = new double[length];
@@ -50,6 +55,7 @@ public static class SceneMixer
         }
 
         var events = new List<CorpusEvent>();
+        var sounds = new Dictionary<CorpusEvent, (int, float[])>(ReferenceEqualityComparer.Instance);
         foreach (var (source, stem, gain) in stems)
         {
             for (var e = 0; e < source.Events.Count; e++)
@@ -69,7 +75,7 @@ public static class SceneMixer
                     }
                 }
 
-                events.Add(new CorpusEvent
+                var corpusEvent = new CorpusEvent
                 {
                     Class = source.Class,
                     TStart = ev.TStart,
@@ -79,11 +85,19 @@ public static class SceneMixer
                     X = x,
                     Y = y,
                     LoudnessDb = Math.Round(loudness, 1),
-                });
+                };
+                events.Add(corpusEvent);
+                if (eventSounds is not null)
+                {
+                    var (from, own) = stem.EventSignal(e, start);
+                    var scale = (float)(gain * mixGain);
+                    sounds[corpusEvent] = (from, own.Select(v => v * scale).ToArray());
+                }
             }
         }
 
         var ordered = events.OrderBy(e => e.TStart).ThenBy(e => e.Source, StringComparer.Ordinal).ToList();
+        eventSounds?.AddRange(ordered.Select(e => (e, sounds[e].Item1, sounds[e].Item2)));
         return new MixedAudio(samples, ordered, Math.Round(Dsp.GainToDb(mixGain), 2));
     }
 }

@@ -65,18 +65,18 @@ public sealed class StemBuilder
     }
 
     /// <summary>
-    /// The event's measured extent and level, for a stem later scaled by <paramref name="gain"/>: end sample
-    /// (exclusive) where its own signal was last within 50 dB of its peak, and its RMS in dBFS over [start, end).
+    /// The event's own signal (every part added for it, summed; synthesis scale) and the sample where that signal
+    /// array starts: <paramref name="fromSample"/> or the event's first part, whichever is earlier.
     /// </summary>
-    public (int EndSample, double LoudnessDb) Measure(int eventIndex, int startSample, double gain)
+    public (int Start, float[] Signal) EventSignal(int eventIndex, int fromSample)
     {
         var segs = _segments[eventIndex];
         if (segs.Count == 0)
         {
-            return (startSample, -120);
+            return (fromSample, []);
         }
 
-        var lo = Math.Min(startSample, segs.Min(s => s.Start));
+        var lo = Math.Min(fromSample, segs.Min(s => s.Start));
         var hi = segs.Max(s => s.Start + s.Signal.Length);
         var merged = new float[hi - lo];
         foreach (var (s, sig) in segs)
@@ -86,6 +86,22 @@ public sealed class StemBuilder
                 merged[s - lo + i] += sig[i];
             }
         }
+
+        return (lo, merged);
+    }
+
+    /// <summary>
+    /// The event's measured extent and level, for a stem later scaled by <paramref name="gain"/>: end sample
+    /// (exclusive) where its own signal was last within 50 dB of its peak, and its RMS in dBFS over [start, end).
+    /// </summary>
+    public (int EndSample, double LoudnessDb) Measure(int eventIndex, int startSample, double gain)
+    {
+        if (_segments[eventIndex].Count == 0)
+        {
+            return (startSample, -120);
+        }
+
+        var (lo, merged) = EventSignal(eventIndex, startSample);
 
         var peak = Dsp.Peak(merged);
         if (peak <= 0)
