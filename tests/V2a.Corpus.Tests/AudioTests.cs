@@ -20,11 +20,9 @@ public class AudioTests
     [Fact]
     public void Every_resolvable_onset_event_has_an_audio_onset_within_10_ms()
     {
-        // Given 40 clips of 4 s, heard (the FLAC holds exactly this mix, rounded to 16 bits)
-        // The detector's default spread factor (6) misses a bird's syllable 150 ms after the previous one (the
-        // previous decay inflates its background); 3 resolves them, and false alarms cannot help: each event
-        // must be matched within ±10 ms.
-        var options = new OnsetOptions { SpreadFactor = 3 };
+        // Given 40 clips of 4 s, heard (the FLAC holds exactly this mix, rounded to 16 bits), and the shared
+        // detector with its defaults (false alarms cannot help: each event must be matched within ±10 ms)
+        var options = OnsetOptions.Default;
         var tested = 0;
         var misses = new List<string>();
         for (var i = 0; i < 40; i++)
@@ -113,7 +111,8 @@ public class AudioTests
             }
         }
 
-        Assert.True(found >= 0.85 * total, $"{found} of {total}");
+        // 119 of 122 measured (the rest are crowded or masked; each one's own sound is checked above)
+        Assert.True(found >= 0.95 * total, $"{found} of {total}");
     }
 
     [Fact]
