@@ -67,6 +67,11 @@ public sealed record ModelConfig
     /// <summary>Probability that training replaces the visual condition by the learned empty one.</summary>
     public double VisualDropProbability { get; init; } = 0.1;
 
+    /// <summary>Share of training flow times drawn uniformly instead of from the logit-normal, so that the
+    /// noise end of the path (where only the conditions tell what to generate) is trained (see
+    /// <see cref="FlowMatching.FlowMatchingLoss"/>).</summary>
+    public double UniformTimeFraction { get; init; } = 0.5;
+
     /// <summary>Base of the rotary position frequencies; positions are in audio tokens (time × token rate).</summary>
     public double RopeBase { get; init; } = 10_000;
 

@@ -186,15 +186,15 @@ public static class Trainer
                 var checkpointNow = step % o.CheckpointEvery == 0 || step == o.Steps;
                 if (step % o.LogEvery == 0 || checkpointNow)
                 {
-                    double? valLoss = null;
+                    ValidationScores? scores = null;
                     if (checkpointNow && val is not null)
                     {
-                        valLoss = ValidationLoss(ema, val, config, o, device);
-                        lastVal = valLoss;
+                        scores = Validate(ema, val, config, o, device);
+                        lastVal = scores.Loss;
                     }
 
-                    var entry = new LogEntry(step, windowLoss / windowSteps, valLoss, lr, windowGrad / windowSteps, samplesPerSecond,
-                        samplesSeen, state.TrainingSeconds + clock.Elapsed.TotalSeconds);
+                    var entry = new LogEntry(step, windowLoss / windowSteps, scores?.Loss, lr, windowGrad / windowSteps, samplesPerSecond,
+                        samplesSeen, state.TrainingSeconds + clock.Elapsed.TotalSeconds, scores?.FromNoise, scores?.FromNoiseEmpty);
                     log.WriteLine(JsonSerializer.Serialize(entry, LineJson));
                     history.Add(entry);
                     windowClock.Restart();
@@ -308,17 +308,22 @@ public static class Trainer
     {
         var cond = net.PrepareConditions(batch.Frames.to(device), batch.TextIds.to(device), batch.TextMask.to(device), dropText.to(device),
             dropVisual.to(device), batch.Sequence);
-        return FlowMatchingLoss.Loss((x, t) => net.PredictVelocity(x, t, cond), batch.Mel.to(device), generator);
+        return FlowMatchingLoss.Loss((x, t) => net.PredictVelocity(x, t, cond), batch.Mel.to(device), generator, net.Config.UniformTimeFraction);
     }
 
-    /// <summary>Mean loss over up to ValClips validation clips: first window-length crop, first caption,
-    /// no dropping, fixed noise and times, so checkpoints compare like with like.</summary>
-    private static double ValidationLoss(SoundtrackNetwork ema, ShardDataset val, ModelConfig config, TrainOptions o, Device device)
+    /// <summary>Validation scores of the EMA weights at a checkpoint (see <see cref="LogEntry"/>).</summary>
+    private sealed record ValidationScores(double Loss, double FromNoise, double FromNoiseEmpty);
+
+    /// <summary>Over up to ValClips validation clips (first window-length crop, first caption, no dropping, fixed
+    /// noise and times, so checkpoints compare like with like): the mean loss, and the mean squared error of the
+    /// clip's mel as estimated from pure noise (t = 0: x0 + v̂(x0, 0)) with its video and caption and with the
+    /// empty conditions.</summary>
+    private static ValidationScores Validate(SoundtrackNetwork ema, ShardDataset val, ModelConfig config, TrainOptions o, Device device)
     {
         var n = Math.Min(o.ValClips, val.Count);
         var seconds = CropFor(config, val.Manifest, o.BatchSize, 1).Seconds;
         var generator = new Generator((ulong)Seeds.Mix(o.Seed, 0x7a1));
-        double total = 0;
+        double total = 0, fromNoise = 0, fromNoiseEmpty = 0;
         using var noGrad = torch.no_grad();
         for (var start = 0; start < n; start += o.BatchSize)
         {
@@ -326,10 +331,31 @@ public static class Trainer
             var idx = Enumerable.Range(start, Math.Min(o.BatchSize, n - start)).ToArray();
             var batch = val.Batch(idx, seconds, config, random: null);
             var no = torch.zeros(idx.Length, dtype: ScalarType.Bool);
-            total += BatchLoss(ema, batch, no.logical_or(batch.HasText.logical_not()), no, generator, device).item<float>() * idx.Length;
+            var noText = no.logical_or(batch.HasText.logical_not());
+            total += BatchLoss(ema, batch, noText, no, generator, device).item<float>() * idx.Length;
+
+            var x1 = batch.Mel.to(device);
+            var x0 = torch.randn(x1.shape, generator: generator).to(device);
+            var t0 = torch.zeros(idx.Length, device: device);
+            var all = torch.ones(idx.Length, dtype: ScalarType.Bool);
+            foreach (var (drop, empty) in new[] { (noText, false), (all, true) })
+            {
+                var cond = ema.PrepareConditions(batch.Frames.to(device), batch.TextIds.to(device), batch.TextMask.to(device),
+                    drop.to(device), (empty ? all : no).to(device), batch.Sequence);
+                var estimate = x0 + ema.PredictVelocity(x0, t0, cond);
+                var mse = nn.functional.mse_loss(estimate, x1).item<float>() * idx.Length;
+                if (empty)
+                {
+                    fromNoiseEmpty += mse;
+                }
+                else
+                {
+                    fromNoise += mse;
+                }
+            }
         }
 
-        return total / n;
+        return new ValidationScores(total / n, fromNoise / n, fromNoiseEmpty / n);
     }
 
     internal static void CopyWeights(nn.Module from, nn.Module to)
@@ -389,6 +415,10 @@ public static class Trainer
     }
 
     /// <summary>One line of RUN/train.jsonl (averages over the steps since the previous line).</summary>
+    /// <param name="ValFromNoise">At checkpoints: MSE of the validation clips' normalised mel as the EMA model
+    /// estimates it from pure noise with their video and caption — what sampling's first step sees.</param>
+    /// <param name="ValFromNoiseEmpty">The same with the empty conditions. A model that uses what it is shown has
+    /// ValFromNoise well under this; equal means it ignores video and text and can only denoise.</param>
     public sealed record LogEntry(int Step, double Loss, double? ValLoss, double Lr, double GradNorm, double SamplesPerSecond,
-        long SamplesSeen, double ElapsedSeconds);
+        long SamplesSeen, double ElapsedSeconds, double? ValFromNoise = null, double? ValFromNoiseEmpty = null);
 }

@@ -99,4 +99,19 @@ public class SamplerTests
         Assert.True(FlowMatchingLoss.Loss(Oracle, x1, new Generator(2)).item<float>() < 1e-6f);
         Assert.True(FlowMatchingLoss.Loss((xt, t) => torch.zeros_like(xt), x1, new Generator(2)).item<float>() > 0.5f);
     }
+
+    [Fact]
+    public void Training_times_reach_the_noise_end_of_the_path()
+    {
+        // Given 200,000 training flow times, logit-normal alone and with half drawn uniformly
+        const int n = 200_000;
+        double Share(double uniform, double below) =>
+            FlowMatchingLoss.SampleTime(n, new Generator(3), torch.CPU, uniform).lt(below).to_type(ScalarType.Float32).mean().item<float>();
+
+        // Then the logit-normal alone almost never trains near pure noise (P(t < 0.05) = Φ(logit 0.05) ≈ 0.16%),
+        // where only the conditions say what the sound is; the mix gives it 0.5·5% + 0.5·0.16% ≈ 2.6%
+        Assert.InRange(Share(0, 0.05), 0.0010, 0.0022);
+        Assert.InRange(Share(0.5, 0.05), 0.0238, 0.0280);
+        Assert.InRange(Share(0.5, 0.5), 0.49, 0.51);
+    }
 }

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace V2a.Model.Tests.Training;
 
-/// <summary>Four synthetic training clips, prepared once for the training tests.</summary>
+/// <summary>Four synthetic clips (one held out for validation), prepared once for the training tests.</summary>
 public sealed class TrainingCorpusFixture : IDisposable
 {
     public TrainingCorpusFixture()
@@ -19,7 +19,7 @@ public sealed class TrainingCorpusFixture : IDisposable
         ShardsDir = Path.Combine(Root, "shards");
         Manifest = DataPreparer.Prepare(new DataPrepareOptions
         {
-            CorpusDir = corpus, OutDir = ShardsDir, ValFraction = 0, FrameSize = 16, TextMaxTokens = 12,
+            CorpusDir = corpus, OutDir = ShardsDir, ValFraction = 0.25, FrameSize = 16, TextMaxTokens = 12,
         }, NullProgress.Instance);
     }
 
@@ -93,6 +93,26 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
 
         Assert.True(File.Exists(Path.Combine(killed, Trainer.CurveFile)));
         Assert.False(Directory.Exists(Path.Combine(killed, "ckpt-00000002")), "only the newest two checkpoints are kept");
+    }
+
+    [Fact]
+    public void Checkpoints_log_validation_loss_and_the_estimate_from_pure_noise_with_and_without_conditions()
+    {
+        // Given a short run with a held-out clip
+        var run = Path.Combine(fixture.Root, "validated");
+        Trainer.Run(Options(run, 4), NullProgress.Instance);
+
+        // Then every checkpoint's log line carries the three validation figures, and other lines none
+        var log = File.ReadAllLines(Path.Combine(run, Trainer.LogFile))
+            .Select(l => JsonSerializer.Deserialize<Trainer.LogEntry>(l, ModelConfig.JsonOptions)!).ToList();
+        Assert.Equal([2, 4], log.Where(e => e.ValLoss is not null).Select(e => e.Step));
+        Assert.All(log, e => Assert.Equal(e.ValLoss is null, e.ValFromNoise is null));
+        Assert.All(log.Where(e => e.ValLoss is not null), e =>
+        {
+            Assert.InRange(e.ValFromNoise!.Value, 1e-6, 100);
+            Assert.InRange(e.ValFromNoiseEmpty!.Value, 1e-6, 100);
+        });
+        Assert.Contains("\"val_from_noise\"", File.ReadAllText(Path.Combine(run, Trainer.LogFile)), StringComparison.Ordinal);
     }
 
     [Fact]
