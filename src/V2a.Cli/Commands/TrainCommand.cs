@@ -5,7 +5,7 @@ using V2a.Model.Training;
 
 namespace V2a.Cli.Commands;
 
-/// <summary><c>v2a train --data SHARDS --preset small --out RUN [--resume] [--steps N]</c>.</summary>
+/// <summary><c>v2a train --data SHARDS --preset small --out RUN [--resume] [--steps N] [--init-from PACKAGE]</c>.</summary>
 public static class TrainCommand
 {
     public static Command Create()
@@ -15,6 +15,7 @@ public static class TrainCommand
         var preset = new Option<string>("--preset") { Description = $"Model size: {string.Join(", ", ModelConfig.PresetNames)}.", DefaultValueFactory = _ => "small" };
         var output = new Option<string>("--out", "-o") { Description = "Run folder: checkpoints, train.jsonl, loss.png, and the model package (RUN/model).", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
+        var initFrom = new Option<string?>("--init-from") { Description = "Start a new run from a model package's weights (same architecture, prepared with the same vocabulary) instead of random ones." };
         var steps = new Option<int>("--steps") { Description = "Total optimizer steps of the run.", DefaultValueFactory = _ => defaults.Steps };
         var batch = new Option<int>("--batch") { Description = "Clips per step (short crops).", DefaultValueFactory = _ => defaults.BatchSize };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate (AdamW).", DefaultValueFactory = _ => defaults.LearningRate };
@@ -24,7 +25,7 @@ public static class TrainCommand
         var json = CliOptions.Json();
         var cmd = new Command("train", "Train a generator with flow matching; checkpoints are atomic and --resume continues after a kill.")
         {
-            data, preset, output, resume, steps, batch, lr, warmup, every, seed, json,
+            data, preset, output, resume, initFrom, steps, batch, lr, warmup, every, seed, json,
         };
         cmd.SetAction(parse =>
         {
@@ -34,6 +35,7 @@ public static class TrainCommand
                 RunDir = parse.GetValue(output)!,
                 Preset = parse.GetValue(preset)!,
                 Resume = parse.GetValue(resume),
+                InitFrom = parse.GetValue(initFrom),
                 Steps = Positive(parse.GetValue(steps), "--steps"),
                 BatchSize = Positive(parse.GetValue(batch), "--batch"),
                 LearningRate = parse.GetValue(lr),

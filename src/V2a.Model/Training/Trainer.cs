@@ -52,6 +52,10 @@ public sealed record TrainOptions
 
     public bool Resume { get; init; }
 
+    /// <summary>A model package whose weights (and architecture) a new run starts from instead of random ones; its
+    /// vocabulary must be the shards'. Ignored when resuming: a checkpoint already holds the weights.</summary>
+    public string? InitFrom { get; init; }
+
     public int KeepCheckpoints { get; init; } = 2;
 
     /// <summary>Validation clips scored at each checkpoint (EMA weights, fixed noise).</summary>
@@ -97,8 +101,10 @@ public static class Trainer
         using var val = hasVal ? ShardDataset.Load(o.DataDir, "val") : null;
         var tokenizer = TextTokenizer.Load(Path.Combine(o.DataDir, ShardManifest.VocabFileName));
 
+        var initFrom = latest is null ? o.InitFrom : null;
         var config = latest is not null
             ? ModelConfig.FromJson(File.ReadAllText(Path.Combine(latest, Checkpoint.ConfigFile)), Path.Combine(latest, Checkpoint.ConfigFile))
+            : initFrom is not null ? InitialConfig(initFrom, manifest, o.DataDir)
             : ConfigFor(o, manifest);
         CheckDataFits(config, manifest, o.DataDir);
 
@@ -108,6 +114,11 @@ public static class Trainer
         using var ema = new SoundtrackNetwork(config);
         ema.to(device);
         ema.eval();
+        if (initFrom is not null)
+        {
+            net.load_safetensors(Path.Combine(initFrom, ModelPackage.WeightsFile));
+        }
+
         CopyWeights(net, ema);
         var parameters = net.parameters().ToList();
         var optimizer = optim.AdamW(parameters, o.LearningRate, weight_decay: o.WeightDecay);
@@ -255,6 +266,26 @@ public static class Trainer
             TextMaxTokens = Math.Min(config.TextMaxTokens, manifest.TextMaxTokens),
             WindowSeconds = Math.Min(config.WindowSeconds, Math.Floor((manifest.ClipSeconds / config.AlignmentSeconds) + 1e-9) * config.AlignmentSeconds),
         };
+    }
+
+    /// <summary>The config of a run started from <paramref name="package"/>: the package's architecture and training
+    /// settings, the shards' normalisation (the data is normalised with it from now on).</summary>
+    private static ModelConfig InitialConfig(string package, ShardManifest manifest, string dataDir)
+    {
+        var configPath = Path.Combine(package, ModelPackage.ConfigFile);
+        var weightsPath = Path.Combine(package, ModelPackage.WeightsFile);
+        if (!File.Exists(configPath) || !File.Exists(weightsPath))
+        {
+            throw new BadInputException(package, $"is not a model package (needs {ModelPackage.ConfigFile} and {ModelPackage.WeightsFile})");
+        }
+
+        var vocab = Path.Combine(package, ModelPackage.VocabFile);
+        if (!File.Exists(vocab) || !TextTokenizer.Load(vocab).Gpt2Ids.SequenceEqual(TextTokenizer.Load(Path.Combine(dataDir, ShardManifest.VocabFileName)).Gpt2Ids))
+        {
+            throw new BadInputException(package, $"has another text vocabulary than {dataDir}: its text embedding would not fit; prepare the shards with the package's vocabulary or train from scratch");
+        }
+
+        return ModelConfig.FromJson(File.ReadAllText(configPath), configPath) with { Normalisation = manifest.Normalisation };
     }
 
     private static void CheckDataFits(ModelConfig config, ShardManifest manifest, string dataDir)

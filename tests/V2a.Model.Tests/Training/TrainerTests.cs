@@ -116,6 +116,33 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
+    public void A_new_run_can_start_from_a_packages_weights()
+    {
+        // Given a package from a short run
+        var first = Path.Combine(fixture.Root, "first");
+        var package = Trainer.Run(Options(first, 2) with { WritePackage = true }, NullProgress.Instance).PackageDir!;
+
+        // When a new run starts from it (zero steps: nothing but the initialisation)
+        var second = Path.Combine(fixture.Root, "second");
+        var result = Trainer.Run(Options(second, 2) with { InitFrom = package, Seed = 99, LearningRate = 0, WritePackage = true }, NullProgress.Instance);
+
+        // Then its weights are the package's (a learning rate of 0 keeps them), not a fresh draw of seed 99
+        using var a = SoundtrackModel.Load(package);
+        using var b = SoundtrackModel.Load(result.PackageDir!);
+        var pa = a.Network.parameters().ToList();
+        var pb = b.Network.parameters().ToList();
+        Assert.Equal(pa.Count, pb.Count);
+        for (var i = 0; i < pa.Count; i++)
+        {
+            Assert.True(pa[i].allclose(pb[i], rtol: 0, atol: 1e-6), $"parameter {i} differs");
+        }
+
+        // And a folder that is not a package is refused with its reason
+        var e = Assert.Throws<BadInputException>(() => Trainer.Run(Options(Path.Combine(fixture.Root, "third"), 2) with { InitFrom = fixture.Root }, NullProgress.Instance));
+        Assert.Contains("not a model package", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Refuses_to_overwrite_a_run_without_resume()
     {
         // Given a run folder that holds a checkpoint
