@@ -17,6 +17,10 @@ namespace V2a.Eval;
 /// every on-screen sharp sound after its first τ (its <i>body</i>): the corpus lists one event per sound, but a
 /// sound can have inner attacks — a two-tone chirp's second tone, a drip's splash after its plink, the rattle
 /// of an explosion's debris, a bell's beating ring.</item>
+/// <item>Masked: an on-screen sharp event heard under another source that is sounding at its start at least
+/// <see cref="MaskingDb"/> louder (a clock's tick under loud rain, a last bounce under an engine) is not a
+/// reference — no listener or detector can be asked to find it — and its span from <c>t_start</c> − τ to
+/// <c>t_end</c> is set aside like an unseen sound's.</item>
 /// </list>
 /// A detection inside a set-aside stretch is dropped before matching unless a reference onset lies within
 /// τ of it (so it could match); every other detection counts, so onsets in stillness are false alarms, and
@@ -45,7 +49,12 @@ public sealed record OnsetTruth(IReadOnlyList<double> Reference, IReadOnlyList<O
         foreach (var e in clip.Events)
         {
             var kind = SoundClasses.IsKnown(e.Class) ? SoundClasses.Info(e.Class).Onset : OnsetKind.Gradual;
-            if (kind == OnsetKind.Sharp && e.OnScreen)
+            if (kind == OnsetKind.Sharp && e.OnScreen && Masked(e, clip.Events))
+            {
+                // Heard under a louder sound: neither expected nor wrong (see class notes).
+                stretches.Add(new Stretch(e.TStart, e.TEnd, Body: false));
+            }
+            else if (kind == OnsetKind.Sharp && e.OnScreen)
             {
                 reference.Add(e.TStart);
                 stretches.Add(new Stretch(e.TStart, e.TEnd, Body: true));
@@ -68,6 +77,13 @@ public sealed record OnsetTruth(IReadOnlyList<double> Reference, IReadOnlyList<O
 
         return new OnsetTruth(merged, stretches);
     }
+
+    /// <summary>A sharp event is masked when another source is sounding at its start at least this many dB louder
+    /// (each event's loudness is the RMS of its own sound over its extent, in the mix).</summary>
+    public const double MaskingDb = 12;
+
+    private static bool Masked(CorpusEvent e, IReadOnlyList<CorpusEvent> all) =>
+        all.Any(o => o.Source != e.Source && o.TStart <= e.TStart && o.TEnd > e.TStart && o.LoudnessDb >= e.LoudnessDb + MaskingDb);
 
     /// <summary>The set-aside stretches [start, end] in seconds for matching tolerance <paramref name="toleranceSeconds"/>.</summary>
     public IReadOnlyList<(double Start, double End)> SetAside(double toleranceSeconds)

@@ -74,6 +74,25 @@ public class OnsetTruthTests
     }
 
     [Fact]
+    public void A_sharp_sound_12_dB_under_another_sounding_one_is_masked_and_set_aside()
+    {
+        // Given rain at −20 dBFS from 0 to 4 s, a tick at 1 s at −33 dB (13 dB under), a knock at 2 s at −30 dB
+        // (10 dB under), and a tick at 5 s after the rain
+        var clip = Corpus.Clip(
+            Corpus.Event(SoundClasses.Rain, 0, length: 4) with { LoudnessDb = -20 },
+            Corpus.Event(SoundClasses.ClockTick, 1.0, length: 0.03) with { LoudnessDb = -33 },
+            Corpus.Event(SoundClasses.DoorKnock, 2.0, length: 0.1) with { LoudnessDb = -30 },
+            Corpus.Event(SoundClasses.ClockTick, 5.0, length: 0.03) with { LoudnessDb = -33 });
+        var truth = OnsetTruth.For(clip);
+
+        // Then the masked tick is not expected, the knock and the later tick are
+        Assert.Equal([2.0, 5.0], truth.Reference);
+
+        // And a detection at the masked tick is neither a hit nor a false alarm
+        Assert.Equal([2.0, 5.0], truth.Counted([1.0, 2.0, 5.0], 0.05));
+    }
+
+    [Fact]
     public void Inner_attacks_of_one_sound_are_set_aside_after_the_tolerance_but_a_double_detection_counts()
     {
         // Given a two-tone chirp at 1.0 s lasting 0.12 s (its second tone starts at 1.06 s)
