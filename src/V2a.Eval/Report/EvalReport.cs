@@ -47,7 +47,7 @@ public static class EvalReport
         s.AppendLine();
         s.AppendLine("## Onsets");
         s.AppendLine();
-        s.AppendLine("Reference: the on-screen sharp events of each clip (`t_start`). Detections next to off-screen sharp events and inside gradual sounds (fire, rain, speech, engines, rolling) are set aside; all others count.");
+        s.AppendLine("Reference: the on-screen sharp events of each clip (`t_start`), except those masked (12 dB or more under another sounding source). Detections next to off-screen or masked sharp events, inside gradual sounds (fire, rain, speech, engines, rolling) and in the body of a sharp sound after the tolerance are set aside; all others count (docs/eval.md).");
         s.AppendLine();
         s.AppendLine("| audio | reference | detected | P@50 | R@50 | F1@50 | P@100 | R@100 | F1@100 | median err ms | p90 err ms | mean signed ms |");
         s.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
@@ -69,7 +69,7 @@ public static class EvalReport
         {
             s.AppendLine("## Spectrograms");
             s.AppendLine();
-            s.AppendLine("Real (top) and generated (bottom) log-mel of the first clips. Top ticks (white): on-screen sharp events, the reference. Bottom ticks: onsets the detector found, red where they count, grey where they are set aside (off-screen events, gradual sounds).");
+            s.AppendLine("Real (top) and generated (bottom) log-mel of the first clips. Top ticks (white): on-screen sharp events, the reference. Bottom ticks: onsets the detector found, red where they count, grey where they are set aside at ±50 ms (off-screen or masked events, gradual sounds, the body of a sound).");
             s.AppendLine();
             foreach (var f in clipFigures)
             {

@@ -21,7 +21,12 @@ public sealed record GenerationRequest(string? Prompt, string? Negative, long Se
     double Cfg = GenerationRequest.DefaultCfg, string Solver = "euler", double WindowSeconds = 8, double OverlapSeconds = 1)
 {
     public const int DefaultSteps = 12;
-    public const double DefaultCfg = 3.0;
+
+    /// <summary>Measured on 12 held-out clips with the default model (`v2a eval --cfg`): 1 gave the best onset F1
+    /// (0.25) and class agreement (50 %) but ignores the negative prompt; 1.5 kept most of that (0.23, 42 %), let
+    /// the negative prompt act and left the raw level near the real audio's; 2 and 3 overshoot the level
+    /// (−21 and +1 LUFS raw against −29) and smear the onsets (F1 0.12, 0.09).</summary>
+    public const double DefaultCfg = 1.5;
 }
 
 /// <summary>Timing of the last <see cref="SoundtrackGenerator.Generate"/> run (seconds of wall clock).</summary>
