@@ -21,6 +21,7 @@ public class BenchTests
         }
 
         Assert.True(size.PeakWorkingSetBytes > size.PeakManagedBytes && size.PeakManagedBytes > 0);
+        Assert.Equal(size.Stages.Single(s => s.Stage == "end_to_end").Seconds is null, size.EnginePeakWorkingSetBytes is null);
 
         // And against a baseline twice as fast every stage is flagged slower (×2)
         var fast = result with

@@ -217,7 +217,10 @@ public static class EvalCommands
         foreach (var size in result.Sizes)
         {
             Console.WriteLine();
-            Console.WriteLine(string.Create(Inv, $"{size.VideoSeconds:0} s video — peak memory {size.PeakWorkingSetBytes / 1048576.0:0} MiB resident, {size.PeakManagedBytes / 1048576.0:0} MiB managed"));
+            var engineMemory = size.EnginePeakWorkingSetBytes is { } ews
+                ? string.Create(Inv, $"; end-to-end run alone {ews / 1048576.0:0} MiB resident, {size.EnginePeakManagedBytes.GetValueOrDefault() / 1048576.0:0} MiB managed")
+                : "";
+            Console.WriteLine(string.Create(Inv, $"{size.VideoSeconds:0} s video — peak memory {size.PeakWorkingSetBytes / 1048576.0:0} MiB resident, {size.PeakManagedBytes / 1048576.0:0} MiB managed") + engineMemory);
             foreach (var stage in size.Stages)
             {
                 var c = comparison.FirstOrDefault(x => x.Stage == stage.Stage && Math.Abs(x.VideoSeconds - size.VideoSeconds) < 1e-6);

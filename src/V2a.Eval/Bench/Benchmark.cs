@@ -46,9 +46,14 @@ public sealed record BenchOptions
 public sealed record StageTime(string Stage, double? Seconds, string? Note = null);
 
 /// <summary>Every stage for one video length, with the process's peak memory while it ran.</summary>
-/// <param name="PeakWorkingSetBytes">Largest resident set sampled (every 20 ms) while this size ran: managed + native (libtorch, ffmpeg pipes).</param>
+/// <param name="PeakWorkingSetBytes">Largest resident set sampled (every 20 ms) while this size ran: managed + native (libtorch, ffmpeg pipes).
+/// It includes the stage timings, some of which hold the whole length in memory (the vocoder's and watermark's signal).</param>
 /// <param name="PeakManagedBytes">Largest managed heap size sampled.</param>
-public sealed record SizeResult(double VideoSeconds, IReadOnlyList<StageTime> Stages, long PeakWorkingSetBytes, long PeakManagedBytes);
+/// <param name="EnginePeakWorkingSetBytes">The same while only the end-to-end engine run ran (after a full collection): what a
+/// user's <c>v2a generate</c> needs. Null without an end-to-end run.</param>
+/// <param name="EnginePeakManagedBytes">Largest managed heap size sampled during the end-to-end run.</param>
+public sealed record SizeResult(double VideoSeconds, IReadOnlyList<StageTime> Stages, long PeakWorkingSetBytes, long PeakManagedBytes,
+    long? EnginePeakWorkingSetBytes = null, long? EnginePeakManagedBytes = null);
 
 /// <summary>The output of <c>v2a bench</c> (also the format of bench/baseline.json).</summary>
 public sealed record BenchResult
@@ -229,16 +234,25 @@ public static class Benchmark
         Muxer.Mux(video, wav, output);
         stages.Add(new StageTime("mux", clock.Elapsed.TotalSeconds, "WAV write + mux (video stream copied)"));
 
+        File.Delete(wav);
+        File.Delete(output);
+        samples = marked = [];
+        (long WorkingSet, long Managed)? enginePeak = null;
         if (engine is null)
         {
             stages.Add(new StageTime("end_to_end", null, engineNote));
         }
         else
         {
-            // The real pipeline, file to file; its own sampling statistics split the time where it can.
+            // The real pipeline, file to file; its own sampling statistics split the time where it can. Its memory is
+            // sampled apart, after the stage timings' whole-length arrays are collected.
             var generated = Path.Combine(work, $"bench-{seconds.ToString("0", inv)}s-generated.mp4");
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+            using var engineMemory = new MemorySampler();
             clock.Restart();
             engine.Generate(new GenerateOptions { InputPath = video, OutputPath = generated, Seed = 1, Steps = steps }, NullProgress.Instance);
+            enginePeak = engineMemory.Stop();
             stages.Add(new StageTime("end_to_end", clock.Elapsed.TotalSeconds, engineNote));
             if (engine.LastStats is { } st)
             {
@@ -254,11 +268,9 @@ public static class Benchmark
             }
         }
 
-        File.Delete(wav);
-        File.Delete(output);
         File.Delete(video);
         var (peakWs, peakManaged) = memory.Stop();
-        return new SizeResult(seconds, stages, peakWs, peakManaged);
+        return new SizeResult(seconds, stages, peakWs, peakManaged, enginePeak?.WorkingSet, enginePeak?.Managed);
     }
 
     /// <summary>Conditions once, then <paramref name="steps"/> guided Euler steps of one window: seconds of each part.</summary>
