@@ -52,3 +52,42 @@ public sealed class CorpusAudioSource : ISoundtrackSource
     {
     }
 }
+
+/// <summary>
+/// The vocoder's ceiling: the clip's real audio through the model's front end and back out of the
+/// vocoder (real audio → log-mel → Griffin-Lim). A perfect generator of mel frames scores this, so the
+/// gap between it and <see cref="CorpusAudioSource"/> is what the vocoder alone costs.
+/// </summary>
+public sealed class VocodedCorpusAudioSource : ISoundtrackSource
+{
+    private readonly V2a.Model.Audio.MelSpectrogram _front;
+    private readonly V2a.Model.Audio.GriffinLimVocoder _vocoder;
+
+    public VocodedCorpusAudioSource()
+    {
+        _front = new V2a.Model.Audio.MelSpectrogram(AudioSettings.Default);
+        _vocoder = new V2a.Model.Audio.GriffinLimVocoder(AudioSettings.Default);
+    }
+
+    public string Description => "oracle through the vocoder: the corpus's own audio as log-mel, vocoded by Griffin-Lim (the ceiling of a perfect mel generator)";
+
+    public bool IgnoresRequests => true;
+
+    public float[] Generate(EvalClip clip, SoundRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(clip);
+        var real = Evaluator.ReadRealAudio(clip, AudioSettings.Default);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var logMel = _front.forward(TorchSharp.torch.tensor(real).unsqueeze(0));
+        var wave = _vocoder.Vocode(logMel)[0].data<float>().ToArray();
+        var output = new float[real.Length];
+        Array.Copy(wave, output, Math.Min(wave.Length, output.Length));
+        return output;
+    }
+
+    public void Dispose()
+    {
+        _vocoder.Dispose();
+        _front.Dispose();
+    }
+}

@@ -72,6 +72,12 @@ public sealed record ModelConfig
     /// <see cref="FlowMatching.FlowMatchingLoss"/>).</summary>
     public double UniformTimeFraction { get; init; } = 0.5;
 
+    /// <summary>Weight of the auxiliary sync loss (0: none, and no onset head in the network). With a weight, a
+    /// linear head reads the frame-aligned visual features at each audio token and is trained to predict the
+    /// token's onset strength in the real audio (<see cref="Training.SyncLoss"/>): a dense, direct signal that
+    /// teaches the visual encoder when sounds start, which flow matching alone teaches slowly.</summary>
+    public double SyncLossWeight { get; init; }
+
     /// <summary>Base of the rotary position frequencies; positions are in audio tokens (time × token rate).</summary>
     public double RopeBase { get; init; } = 10_000;
 

@@ -20,6 +20,7 @@ public static class EvalCommands
     {
         var model = new Option<string?>("--model") { Description = "Model package folder to evaluate." };
         var oracle = new Option<bool>("--oracle") { Description = "Evaluate the corpus's own audio instead of a model: the ceiling of every metric." };
+        var vocoded = new Option<bool>("--vocoded") { Description = "With --oracle: pass the corpus's audio through log-mel and the vocoder first (the ceiling of a perfect mel generator)." };
         var data = new Option<string>("--data") { Description = "Corpus folder (meta.jsonl, classes.json, clips/).", Required = true };
         var split = new Option<string>("--split") { Description = "val (the held-out ids of the shard manifest or the model's ledger), train, or all.", DefaultValueFactory = _ => "val" };
         var shards = new Option<string?>("--shards") { Description = "Folder 'v2a data prepare' wrote: its manifest names the val ids." };
@@ -34,7 +35,7 @@ public static class EvalCommands
         var report = new Option<string?>("--report") { Description = "Write report.md and PNG figures into this folder." };
         var cmd = new Command("eval", "Generate for each clip of a corpus split and measure: FD beside its real-vs-real floor, KL and class agreement, onset accuracy, audio-video offset, diversity, prompt effects, speed.")
         {
-            model, oracle, data, split, shards, clips, steps, cfg, seeds, seed, noPromptTests, reference, json, report,
+            model, oracle, vocoded, data, split, shards, clips, steps, cfg, seeds, seed, noPromptTests, reference, json, report,
         };
         cmd.SetAction(parse =>
         {
@@ -43,6 +44,12 @@ public static class EvalCommands
             if (isOracle == (modelDir is not null))
             {
                 throw new BadInputException(null, "give exactly one of --model DIR and --oracle");
+            }
+
+            var isVocoded = parse.GetValue(vocoded);
+            if (isVocoded && !isOracle)
+            {
+                throw new BadInputException(null, "--vocoded goes with --oracle");
             }
 
             var jsonPath = parse.GetValue(json)!;
@@ -62,7 +69,8 @@ public static class EvalCommands
                 ReportDir = parse.GetValue(report),
             };
             using var classifier = ReferenceClassifier.Load(ResolveReference(parse.GetValue(reference)));
-            using var source = isOracle ? new CorpusAudioSource() : SoundtrackSources.Open(modelDir!, options.Steps, options.Cfg);
+            using ISoundtrackSource source = isVocoded ? new VocodedCorpusAudioSource()
+                : isOracle ? new CorpusAudioSource() : SoundtrackSources.Open(modelDir!, options.Steps, options.Cfg);
             var result = Evaluator.Run(options, source, classifier, new ConsoleProgress());
             Evaluator.WriteJson(result, jsonPath);
             PrintSummary(result, jsonPath, options.ReportDir);

@@ -16,6 +16,7 @@ public static class TrainCommand
         var output = new Option<string>("--out", "-o") { Description = "Run folder: checkpoints, train.jsonl, loss.png, and the model package (RUN/model).", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
         var initFrom = new Option<string?>("--init-from") { Description = "Start a new run from a model package's weights (same architecture, prepared with the same vocabulary) instead of random ones." };
+        var sync = new Option<double?>("--sync-loss") { Description = "Weight of the auxiliary sync loss (an onset head on the video features) for a new run; default: the preset's." };
         var steps = new Option<int>("--steps") { Description = "Total optimizer steps of the run.", DefaultValueFactory = _ => defaults.Steps };
         var batch = new Option<int>("--batch") { Description = "Clips per step (short crops).", DefaultValueFactory = _ => defaults.BatchSize };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate (AdamW).", DefaultValueFactory = _ => defaults.LearningRate };
@@ -25,7 +26,7 @@ public static class TrainCommand
         var json = CliOptions.Json();
         var cmd = new Command("train", "Train a generator with flow matching; checkpoints are atomic and --resume continues after a kill.")
         {
-            data, preset, output, resume, initFrom, steps, batch, lr, warmup, every, seed, json,
+            data, preset, output, resume, initFrom, sync, steps, batch, lr, warmup, every, seed, json,
         };
         cmd.SetAction(parse =>
         {
@@ -36,6 +37,7 @@ public static class TrainCommand
                 Preset = parse.GetValue(preset)!,
                 Resume = parse.GetValue(resume),
                 InitFrom = parse.GetValue(initFrom),
+                SyncLossWeight = parse.GetValue(sync) is { } w && w < 0 ? throw new BadInputException(null, "--sync-loss must be >= 0") : parse.GetValue(sync),
                 Steps = Positive(parse.GetValue(steps), "--steps"),
                 BatchSize = Positive(parse.GetValue(batch), "--batch"),
                 LearningRate = parse.GetValue(lr),

@@ -15,8 +15,9 @@ namespace V2a.Model.Network;
 public sealed class ConditionSet
 {
     internal ConditionSet(SequenceConfig sequence, Tensor audioAdd, Tensor global, CrossMemory[] memory, Tensor crossMask,
-        Tensor cos, Tensor sin)
+        Tensor cos, Tensor sin, Tensor syncFeatures)
     {
+        SyncFeatures = syncFeatures;
         Sequence = sequence;
         AudioAdd = audioAdd;
         Global = global;
@@ -30,6 +31,9 @@ public sealed class ConditionSet
 
     /// <summary>(B, N, D) frame-aligned visual features, added to the audio tokens.</summary>
     public Tensor AudioAdd { get; }
+
+    /// <summary>(B, N, D) the visual encoder's features interpolated to the audio tokens' times (before projection).</summary>
+    internal Tensor SyncFeatures { get; }
 
     /// <summary>(B, D) pooled text + pooled visual, added to the timestep embedding.</summary>
     public Tensor Global { get; }
@@ -75,6 +79,7 @@ public sealed class SoundtrackNetwork : nn.Module
     private readonly LayerNorm final_norm;
     private readonly Linear final_adaln;
     private readonly Linear out_proj;
+    private readonly Linear? onset_head;
 
     private readonly Dictionary<(int N, int F, string Device), Tensor> _interpolation = [];
 
@@ -106,6 +111,11 @@ public sealed class SoundtrackNetwork : nn.Module
         final_norm = nn.LayerNorm(d, elementwise_affine: false);
         final_adaln = nn.Linear(d, 2 * d);
         out_proj = nn.Linear(d, tokenWidth);
+        if (config.SyncLossWeight > 0)
+        {
+            onset_head = nn.Linear(d, 1);
+        }
+
         RegisterComponents();
 
         // adaLN-Zero: every block starts as the identity and the output as zero velocity.
@@ -169,7 +179,8 @@ public sealed class SoundtrackNetwork : nn.Module
         var feats = visual.forward(frames);
         feats = torch.where(dropVisual.view(b, 1, 1), empty_visual.expand(b, feats.shape[1], -1), feats);
         var interp = Interpolation(sequence, device); // (N, F)
-        var audioAdd = visual_to_audio.forward(torch.matmul(interp, feats)); // (B, N, D)
+        var sync = torch.matmul(interp, feats); // (B, N, D)
+        var audioAdd = visual_to_audio.forward(sync);
         var pooled = nn.functional.adaptive_avg_pool1d(feats.transpose(1, 2), sequence.VisualTokens).transpose(1, 2); // (B, V, D)
         var visTokens = visual_tokens.forward(pooled);
         var global = text_pool.forward(textPooled) + visual_pool.forward(feats.mean([1]));
@@ -182,7 +193,21 @@ public sealed class SoundtrackNetwork : nn.Module
         var memory = blocks.Select(block => block.Memory(cond, l, visCos, visSin)).ToArray();
         var audioPositions = Enumerable.Range(0, sequence.AudioTokens).Select(i => sequence.AudioTokenTime(i) * Config.TokenRate).ToArray();
         var (cos, sin) = Rope.Angles(audioPositions, Config.HeadDim, Config.RopeBase, device);
-        return new ConditionSet(sequence, audioAdd, global, memory, crossMask, cos, sin);
+        return new ConditionSet(sequence, audioAdd, global, memory, crossMask, cos, sin, sync);
+    }
+
+    /// <summary>True when the network has the onset head of the auxiliary sync loss (config SyncLossWeight &gt; 0).</summary>
+    public bool HasOnsetHead => onset_head is not null;
+
+    /// <summary>The onset head's prediction of each audio token's onset strength from the video alone: (B, N).</summary>
+    public Tensor PredictOnsets(ConditionSet conditions)
+    {
+        if (onset_head is null)
+        {
+            throw new InvalidOperationException("this network has no onset head (its config's sync_loss_weight is 0)");
+        }
+
+        return onset_head.forward(conditions.SyncFeatures).squeeze(-1);
     }
 
     /// <summary>Predicted velocity dx/dt at time t.</summary>

@@ -56,6 +56,10 @@ public sealed record TrainOptions
     /// vocabulary must be the shards'. Ignored when resuming: a checkpoint already holds the weights.</summary>
     public string? InitFrom { get; init; }
 
+    /// <summary>Weight of the auxiliary sync loss for a new run (fresh or --init-from): overrides the preset's or the
+    /// package's <see cref="ModelConfig.SyncLossWeight"/>. Null keeps it; a resumed run keeps its checkpoint's.</summary>
+    public double? SyncLossWeight { get; init; }
+
     public int KeepCheckpoints { get; init; } = 2;
 
     /// <summary>Validation clips scored at each checkpoint (EMA weights, fixed noise).</summary>
@@ -106,6 +110,11 @@ public static class Trainer
             ? ModelConfig.FromJson(File.ReadAllText(Path.Combine(latest, Checkpoint.ConfigFile)), Path.Combine(latest, Checkpoint.ConfigFile))
             : initFrom is not null ? InitialConfig(initFrom, manifest, o.DataDir)
             : ConfigFor(o, manifest);
+        if (latest is null && o.SyncLossWeight is { } syncWeight)
+        {
+            config = config with { SyncLossWeight = syncWeight };
+        }
+
         CheckDataFits(config, manifest, o.DataDir);
 
         torch.manual_seed(o.Seed);
@@ -116,7 +125,11 @@ public static class Trainer
         ema.eval();
         if (initFrom is not null)
         {
-            net.load_safetensors(Path.Combine(initFrom, ModelPackage.WeightsFile));
+            // Load into the package's own architecture, then copy by name: every weight of the package must
+            // find its place; the onset head, when the new run adds one, keeps its fresh initialisation.
+            using var source = new SoundtrackNetwork(InitialConfig(initFrom, manifest, o.DataDir));
+            source.load_safetensors(Path.Combine(initFrom, ModelPackage.WeightsFile));
+            CopyWeights(source, net, targetMayHaveMore: true);
         }
 
         CopyWeights(net, ema);
@@ -140,7 +153,7 @@ public static class Trainer
         var clock = Stopwatch.StartNew();
         var windowClock = Stopwatch.StartNew();
         long windowSamples = 0;
-        double windowLoss = 0, windowGrad = 0;
+        double windowLoss = 0, windowGrad = 0, windowSync = 0;
         var windowSteps = 0;
         var lastLoss = state.LastLoss;
         double? lastVal = state.ValLoss;
@@ -162,7 +175,7 @@ public static class Trainer
                 }
 
                 var (seconds, batchSize) = CropFor(config, manifest, o.BatchSize, current);
-                double loss, gradNorm;
+                double loss, gradNorm, syncLoss;
                 using (torch.NewDisposeScope())
                 {
                     var random = new Random(Seeds.Int(state.Seed, current, 1));
@@ -170,19 +183,21 @@ public static class Trainer
                     var batch = data.Batch(plan.Indices(samplesSeen, batchSize), seconds, config, random);
                     var dropText = torch.rand(batchSize, generator: generator).lt(config.TextDropProbability).logical_or(batch.HasText.logical_not());
                     var dropVisual = torch.rand(batchSize, generator: generator).lt(config.VisualDropProbability);
-                    var lossTensor = BatchLoss(net, batch, dropText, dropVisual, generator, device);
+                    var (lossTensor, _, syncTensor) = BatchLoss(net, batch, dropText, dropVisual, generator, device);
                     optimizer.zero_grad();
                     lossTensor.backward();
                     gradNorm = nn.utils.clip_grad_norm_(parameters, o.GradClip);
                     optimizer.step();
                     UpdateEma(net, ema, Math.Min(o.EmaDecay, (1.0 + current) / (10.0 + current)));
                     loss = lossTensor.item<float>();
+                    syncLoss = syncTensor?.item<float>() ?? 0;
                 }
 
                 step = current;
                 samplesSeen += batchSize;
                 windowSamples += batchSize;
                 windowLoss += loss;
+                windowSync += syncLoss;
                 windowGrad += gradNorm;
                 windowSteps++;
                 lastLoss = loss;
@@ -191,8 +206,9 @@ public static class Trainer
                     samplesPerSecond = windowSamples / windowClock.Elapsed.TotalSeconds;
                 }
 
+                var syncText = net.HasOnsetHead ? string.Create(CultureInfo.InvariantCulture, $", sync {windowSync / windowSteps:0.0000}") : "";
                 progress.Report("training", step, o.Steps,
-                    string.Create(CultureInfo.InvariantCulture, $"loss {windowLoss / windowSteps:0.0000}, {samplesPerSecond:0.0} samples/s, lr {lr:0.0e+0}"));
+                    string.Create(CultureInfo.InvariantCulture, $"loss {windowLoss / windowSteps:0.0000}{syncText}, {samplesPerSecond:0.0} samples/s, lr {lr:0.0e+0}"));
 
                 var checkpointNow = step % o.CheckpointEvery == 0 || step == o.Steps;
                 if (step % o.LogEvery == 0 || checkpointNow)
@@ -205,12 +221,13 @@ public static class Trainer
                     }
 
                     var entry = new LogEntry(step, windowLoss / windowSteps, scores?.Loss, lr, windowGrad / windowSteps, samplesPerSecond,
-                        samplesSeen, state.TrainingSeconds + clock.Elapsed.TotalSeconds, scores?.FromNoise, scores?.FromNoiseEmpty);
+                        samplesSeen, state.TrainingSeconds + clock.Elapsed.TotalSeconds, scores?.FromNoise, scores?.FromNoiseEmpty,
+                        net.HasOnsetHead ? windowSync / windowSteps : null, scores?.Sync);
                     log.WriteLine(JsonSerializer.Serialize(entry, LineJson));
                     history.Add(entry);
                     windowClock.Restart();
                     windowSamples = 0;
-                    windowLoss = windowGrad = 0;
+                    windowLoss = windowGrad = windowSync = 0;
                     windowSteps = 0;
                 }
 
@@ -335,15 +352,27 @@ public static class Trainer
         return (longCrop, Math.Max(1, (int)Math.Round(batchSize * shortCrop / longCrop)));
     }
 
-    private static Tensor BatchLoss(SoundtrackNetwork net, TrainingBatch batch, Tensor dropText, Tensor dropVisual, Generator generator, Device device)
+    /// <summary>The loss to minimise (flow matching, plus the weighted sync loss when the network has an onset
+    /// head), the flow-matching loss alone, and the sync loss alone (null without a head).</summary>
+    private static (Tensor Loss, Tensor Flow, Tensor? Sync) BatchLoss(SoundtrackNetwork net, TrainingBatch batch, Tensor dropText, Tensor dropVisual,
+        Generator generator, Device device)
     {
         var cond = net.PrepareConditions(batch.Frames.to(device), batch.TextIds.to(device), batch.TextMask.to(device), dropText.to(device),
             dropVisual.to(device), batch.Sequence);
-        return FlowMatchingLoss.Loss((x, t) => net.PredictVelocity(x, t, cond), batch.Mel.to(device), generator, net.Config.UniformTimeFraction);
+        var mel = batch.Mel.to(device);
+        var flow = FlowMatchingLoss.Loss((x, t) => net.PredictVelocity(x, t, cond), mel, generator, net.Config.UniformTimeFraction);
+        if (!net.HasOnsetHead)
+        {
+            return (flow, flow, null);
+        }
+
+        var target = SyncLoss.OnsetTarget(mel, net.Config.MelFramesPerToken);
+        var sync = SyncLoss.Loss(net.PredictOnsets(cond), target, dropVisual.logical_not());
+        return (flow + (net.Config.SyncLossWeight * sync), flow, sync);
     }
 
     /// <summary>Validation scores of the EMA weights at a checkpoint (see <see cref="LogEntry"/>).</summary>
-    private sealed record ValidationScores(double Loss, double FromNoise, double FromNoiseEmpty);
+    private sealed record ValidationScores(double Loss, double FromNoise, double FromNoiseEmpty, double? Sync);
 
     /// <summary>Over up to ValClips validation clips (first window-length crop, first caption, no dropping, fixed
     /// noise and times, so checkpoints compare like with like): the mean loss, and the mean squared error of the
@@ -354,7 +383,7 @@ public static class Trainer
         var n = Math.Min(o.ValClips, val.Count);
         var seconds = CropFor(config, val.Manifest, o.BatchSize, 1).Seconds;
         var generator = new Generator((ulong)Seeds.Mix(o.Seed, 0x7a1));
-        double total = 0, fromNoise = 0, fromNoiseEmpty = 0;
+        double total = 0, fromNoise = 0, fromNoiseEmpty = 0, sync = 0;
         using var noGrad = torch.no_grad();
         for (var start = 0; start < n; start += o.BatchSize)
         {
@@ -363,7 +392,9 @@ public static class Trainer
             var batch = val.Batch(idx, seconds, config, random: null);
             var no = torch.zeros(idx.Length, dtype: ScalarType.Bool);
             var noText = no.logical_or(batch.HasText.logical_not());
-            total += BatchLoss(ema, batch, noText, no, generator, device).item<float>() * idx.Length;
+            var (_, flowLoss, syncLoss) = BatchLoss(ema, batch, noText, no, generator, device);
+            total += flowLoss.item<float>() * idx.Length;
+            sync += (syncLoss?.item<float>() ?? 0) * idx.Length;
 
             var x1 = batch.Mel.to(device);
             var x0 = torch.randn(x1.shape, generator: generator).to(device);
@@ -386,16 +417,26 @@ public static class Trainer
             }
         }
 
-        return new ValidationScores(total / n, fromNoise / n, fromNoiseEmpty / n);
+        return new ValidationScores(total / n, fromNoise / n, fromNoiseEmpty / n, ema.HasOnsetHead ? sync / n : null);
     }
 
-    internal static void CopyWeights(nn.Module from, nn.Module to)
+    /// <summary>Copies every weight of <paramref name="from"/> into the same-named one of <paramref name="to"/>. Unless
+    /// <paramref name="targetMayHaveMore"/>, both must hold the same names; either way every source weight must land.</summary>
+    internal static void CopyWeights(nn.Module from, nn.Module to, bool targetMayHaveMore = false)
     {
         using var noGrad = torch.no_grad();
         var source = from.state_dict();
-        foreach (var (name, p) in to.state_dict())
+        var target = to.state_dict();
+        var missing = source.Keys.Where(k => !target.ContainsKey(k)).ToList();
+        var extra = target.Keys.Where(k => !source.ContainsKey(k)).ToList();
+        if (missing.Count > 0 || (!targetMayHaveMore && extra.Count > 0))
         {
-            p.copy_(source[name]);
+            throw new InvalidOperationException($"weights do not match: {string.Join(", ", missing.Concat(extra).Take(5))}");
+        }
+
+        foreach (var (name, p) in source)
+        {
+            target[name].copy_(p);
         }
     }
 
@@ -450,6 +491,10 @@ public static class Trainer
     /// estimates it from pure noise with their video and caption — what sampling's first step sees.</param>
     /// <param name="ValFromNoiseEmpty">The same with the empty conditions. A model that uses what it is shown has
     /// ValFromNoise well under this; equal means it ignores video and text and can only denoise.</param>
+    /// <param name="SyncLoss">The auxiliary sync loss over the same steps (when the network has an onset head); Loss
+    /// includes it, weighted.</param>
+    /// <param name="ValSync">At checkpoints: the EMA model's sync loss on the validation clips.</param>
     public sealed record LogEntry(int Step, double Loss, double? ValLoss, double Lr, double GradNorm, double SamplesPerSecond,
-        long SamplesSeen, double ElapsedSeconds, double? ValFromNoise = null, double? ValFromNoiseEmpty = null);
+        long SamplesSeen, double ElapsedSeconds, double? ValFromNoise = null, double? ValFromNoiseEmpty = null,
+        double? SyncLoss = null, double? ValSync = null);
 }

@@ -143,6 +143,37 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
+    public void A_run_from_a_package_can_add_the_sync_head()
+    {
+        // Given a package trained without the sync loss
+        var first = Path.Combine(fixture.Root, "plain");
+        var package = Trainer.Run(Options(first, 2) with { WritePackage = true }, NullProgress.Instance).PackageDir!;
+
+        // When a new run starts from it with the sync loss (learning rate 0: nothing but the initialisation)
+        var second = Path.Combine(fixture.Root, "with-sync");
+        var result = Trainer.Run(Options(second, 2) with { InitFrom = package, SyncLossWeight = 0.5, LearningRate = 0, WritePackage = true },
+            NullProgress.Instance);
+
+        // Then the new package has the onset head and the weight in its config, and every old weight unchanged
+        using var a = SoundtrackModel.Load(package);
+        using var b = SoundtrackModel.Load(result.PackageDir!);
+        Assert.False(a.Network.HasOnsetHead);
+        Assert.True(b.Network.HasOnsetHead);
+        Assert.Equal(0.5, b.Config.SyncLossWeight);
+        var after = b.Network.state_dict();
+        foreach (var (name, p) in a.Network.state_dict())
+        {
+            Assert.True(p.allclose(after[name], rtol: 0, atol: 1e-6), $"{name} differs");
+        }
+
+        // And every log line carries the sync loss, every checkpoint line its validation figure
+        var log = File.ReadAllLines(Path.Combine(second, Trainer.LogFile))
+            .Select(l => JsonSerializer.Deserialize<Trainer.LogEntry>(l, ModelConfig.JsonOptions)!).ToList();
+        Assert.All(log, e => Assert.InRange(e.SyncLoss!.Value, 1e-9, 100));
+        Assert.All(log.Where(e => e.ValLoss is not null), e => Assert.InRange(e.ValSync!.Value, 1e-9, 100));
+    }
+
+    [Fact]
     public void Refuses_to_overwrite_a_run_without_resume()
     {
         // Given a run folder that holds a checkpoint
