@@ -101,8 +101,8 @@ public static class WatermarkCommands
         var clips = new Option<int>("--clips") { Description = "Marked clips in the robustness matrix.", DefaultValueFactory = _ => 200 };
         var unmarked = new Option<int>("--unmarked") { Description = "Unmarked clips for the false-alarm count.", DefaultValueFactory = _ => 10_000 };
         var seconds = new Option<double>("--seconds") { Description = "Length of each marked clip in seconds.", DefaultValueFactory = _ => 8 };
-        var folder = new Option<string?>("--folder") { Description = "A folder of audio/video files (corpus or generated output) to include." };
-        var folderClips = new Option<int?>("--folder-clips") { Description = "How many folder files to mark (spread over the folder); the other clips are synthesised. Default: as many as --clips." };
+        var folder = new Option<string[]>("--folder") { Description = "A folder of audio/video files (corpus clips, generated output) to include; repeat for several.", AllowMultipleArgumentsPerToken = false };
+        var folderClips = new Option<int?>("--folder-clips") { Description = "How many files of each folder to mark (spread over the folder); the other clips are synthesised. Default: as many as --clips." };
         var threads = new Option<int>("--threads") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var seed = new Option<int>("--seed") { Description = "Random seed of the synthesised clips and attacks.", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--out") { Description = "Write the results as JSON to this file (e.g. bench/watermark/results.json)." };
@@ -117,7 +117,7 @@ public static class WatermarkCommands
                 Clips = parse.GetValue(clips),
                 Unmarked = parse.GetValue(unmarked),
                 ClipSeconds = parse.GetValue(seconds),
-                Folder = parse.GetValue(folder),
+                Folders = parse.GetValue(folder) ?? [],
                 FolderClips = parse.GetValue(folderClips),
                 Seed = parse.GetValue(seed),
                 Threads = parse.GetValue(threads),

@@ -16,10 +16,11 @@ public sealed record BenchOptions
     /// <summary>Length of each marked clip in seconds (8 s: the generator's default clip).</summary>
     public double ClipSeconds { get; init; } = 8;
 
-    /// <summary>Optional folder of audio/video files (a corpus, generated output) mixed into both sets.</summary>
-    public string? Folder { get; init; }
+    /// <summary>Optional folders of audio/video files (a corpus, generated output) mixed into both sets. A clip from a
+    /// folder is named after it ("corpus" for a corpus's clips/ folder, else the folder's own name).</summary>
+    public IReadOnlyList<string> Folders { get; init; } = [];
 
-    /// <summary>How many of the folder's files to mark (spread evenly over its sorted listing); the rest of the clips are synthesised. Null: all, up to <see cref="Clips"/>.</summary>
+    /// <summary>How many files of each folder to mark (spread evenly over its sorted listing); the rest of the clips are synthesised. Null: all, up to <see cref="Clips"/>.</summary>
     public int? FolderClips { get; init; }
 
     public int Seed { get; init; } = 1;
@@ -87,8 +88,9 @@ public static class WatermarkBench
         {
             var synth = new ClipSynth(s.SampleRate, temp);
             var attacks = new Attacks(s.SampleRate, s.Hop, temp);
-            var allFiles = o.Folder is null ? [] : ListMedia(o.Folder);
-            var files = Spread(allFiles, o.FolderClips ?? o.Clips);
+            var folders = o.Folders.Select(f => (Label: FolderLabel(f), Files: ListMedia(f))).ToList();
+            var files = folders.SelectMany(f => Spread(f.Files, o.FolderClips ?? o.Clips).Select(path => (Path: path, f.Label))).ToList();
+            var allFiles = folders.SelectMany(f => f.Files.Select(path => (Path: path, f.Label))).ToList();
             var speed = MeasureSpeed(synth, s);
 
             // Robustness matrix: folder clips first (silent ones are skipped: there is nothing to mark), then synthesised ones.
@@ -100,7 +102,7 @@ public static class WatermarkBench
             Parallel.For(0, o.Clips, new ParallelOptions { MaxDegreeOfParallelism = o.Threads }, i =>
             {
                 var seed = (o.Seed * 1_000_003) + i;
-                var clip = i < fromFolder ? FromFile(files[i], s, o.ClipSeconds) : synth.Make(kinds[i % kinds.Length], seed, o.ClipSeconds);
+                var clip = i < fromFolder ? FromFile(files[i].Path, files[i].Label, s, o.ClipSeconds) : synth.Make(kinds[i % kinds.Length], seed, o.ClipSeconds);
                 var rng = new Random(seed);
                 var payload = new WatermarkPayload((ushort)rng.Next(65536), (uint)rng.NextInt64(1L << 32));
                 var (y, report) = Watermarker.EmbedWithReport(clip.Samples, s.SampleRate, payload, WatermarkKey.Public, s);
@@ -178,7 +180,7 @@ public static class WatermarkBench
         }
     }
 
-    private static UnmarkedResult RunUnmarked(BenchOptions o, WatermarkSettings s, ClipSynth synth, IReadOnlyList<string> files, IProgressSink progress)
+    private static UnmarkedResult RunUnmarked(BenchOptions o, WatermarkSettings s, ClipSynth synth, IReadOnlyList<(string Path, string Label)> files, IProgressSink progress)
     {
         // Long source clips per kind, cut into many excerpts of 3–10 s (espeak-ng is too slow to call 10,000 times).
         var sourceKinds = new[] { ClipKind.Speech, ClipKind.Music, ClipKind.Noise, ClipKind.Impacts, ClipKind.Ambience };
@@ -206,8 +208,9 @@ public static class WatermarkBench
             float[] x;
             if (files.Count > 0 && i % 10 == 9)
             {
-                kind = "folder";
-                x = FromFile(files[rng.Next(files.Count)], s, seconds).Samples;
+                var (path, label) = files[rng.Next(files.Count)];
+                kind = label;
+                x = FromFile(path, label, s, seconds).Samples;
             }
             else if (slot < 5)
             {
@@ -284,8 +287,22 @@ public static class WatermarkBench
         return source[start..(start + n)].Select(v => v * gain).ToArray();
     }
 
-    private static Clip FromFile(string path, WatermarkSettings s, double seconds) =>
-        new("file-" + Path.GetFileNameWithoutExtension(path), null, AudioReader.ReadAll(path, s.SampleRate, maxSeconds: seconds));
+    private static Clip FromFile(string path, string label, WatermarkSettings s, double seconds) =>
+        new(label + "-" + Path.GetFileNameWithoutExtension(path), null, AudioReader.ReadAll(path, s.SampleRate, maxSeconds: seconds));
+
+    /// <summary>The kind a folder's clips are counted under: "corpus" for a corpus's clips/ folder, else the folder's
+    /// name (without '-', which separates kind and clip in a clip's name).</summary>
+    private static string FolderLabel(string folder)
+    {
+        var full = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
+        var name = Path.GetFileName(full);
+        if (name == "clips" && File.Exists(Path.Combine(Path.GetDirectoryName(full)!, "meta.jsonl")))
+        {
+            name = "corpus";
+        }
+
+        return name.Replace('-', '_');
+    }
 
     /// <summary>Seconds of 16 ms frames whose level is above −50 dBFS.</summary>
     public static double ActiveSeconds(float[] x, int sampleRate)
