@@ -33,6 +33,10 @@ public sealed record GenerateOptions
     /// <summary>Classifier-free guidance weight; null = the model's default.</summary>
     public double? Cfg { get; init; }
 
+    /// <summary>How hard a negative prompt pushes away (<see cref="V2a.Model.Generation.GenerationRequest.NegativeStrength"/>);
+    /// null = the generator's default.</summary>
+    public double? NegativeStrength { get; init; }
+
     /// <summary>Model package folder; null = the bundled default (models/default).</summary>
     public string? ModelDir { get; init; }
 

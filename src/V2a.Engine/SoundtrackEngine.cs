@@ -96,6 +96,7 @@ public sealed class SoundtrackEngine : IDisposable
         var firstSeed = options.Seed ?? Random.Shared.NextInt64(0, 1L << 31);
         var steps = options.Steps ?? GenerationRequest.DefaultSteps;
         var cfg = options.Cfg ?? GenerationRequest.DefaultCfg;
+        var negativeStrength = options.NegativeStrength ?? GenerationRequest.DefaultNegativeStrength;
         var key = options.Watermark ? WatermarkKey.Resolve(options.WatermarkKey) : null;
         var rate = _model.Config.Audio.SampleRate;
         var requestId = NewId();
@@ -106,7 +107,7 @@ public sealed class SoundtrackEngine : IDisposable
             var seed = firstSeed + paths.Index;
             var generationId = plan.Count == 1 ? requestId : $"{requestId}-{paths.Index + 1}";
             var candidateProgress = new CandidateProgress(progress, paths.Index, plan.Count);
-            var request = new GenerationRequest(options.Prompt, options.Negative, seed, steps, cfg);
+            var request = new GenerationRequest(options.Prompt, options.Negative, seed, steps, cfg) { NegativeStrength = negativeStrength };
             WatermarkPayload? payload = key is null ? null : WatermarkPayload.FromIds(_model.ModelId, generationId);
             var provenance = new ProvenanceInfo
             {
@@ -200,6 +201,7 @@ public sealed class SoundtrackEngine : IDisposable
                     seed,
                     steps,
                     cfg,
+                    negative_strength = options.Negative is null ? (double?)null : negativeStrength,
                     model = _model.ModelId,
                     generation_id = generationId,
                     watermark = key is not null,

@@ -8,7 +8,9 @@ namespace V2a.Eval;
 public static class SoundtrackSources
 {
     /// <summary>The generator of a model package, with the given steps and guidance (null: the model's defaults).</summary>
-    public static ISoundtrackSource Open(string modelDir, int? steps, double? cfg) => new ModelSoundtrackSource(modelDir, steps, cfg);
+    /// <param name="negativeStrength">How hard a negative prompt pushes away (see <see cref="GenerationRequest.NegativeStrength"/>); null: the generator's default.</param>
+    public static ISoundtrackSource Open(string modelDir, int? steps, double? cfg, double? negativeStrength = null) =>
+        new ModelSoundtrackSource(modelDir, steps, cfg, negativeStrength);
 }
 
 /// <summary>
@@ -22,8 +24,9 @@ internal sealed class ModelSoundtrackSource : ISoundtrackSource
     private readonly SoundtrackGenerator _generator;
     private readonly int? _steps;
     private readonly double? _cfg;
+    private readonly double? _negativeStrength;
 
-    public ModelSoundtrackSource(string modelDir, int? steps, double? cfg)
+    public ModelSoundtrackSource(string modelDir, int? steps, double? cfg, double? negativeStrength)
     {
         if (steps is < 1)
         {
@@ -35,8 +38,10 @@ internal sealed class ModelSoundtrackSource : ISoundtrackSource
         _generator = new SoundtrackGenerator(_model, mel => _vocoder.Vocode(mel));
         _steps = steps;
         _cfg = cfg;
+        _negativeStrength = negativeStrength;
         var defaults = new GenerationRequest(null, null, 0);
-        Description = $"model {Path.GetFullPath(modelDir)} ({_model.Config.Preset}, id {_model.ModelId}), {steps ?? defaults.Steps} steps, cfg {cfg ?? defaults.Cfg}";
+        Description = $"model {Path.GetFullPath(modelDir)} ({_model.Config.Preset}, id {_model.ModelId}), {steps ?? defaults.Steps} steps, cfg {cfg ?? defaults.Cfg}"
+            + $", negative strength {negativeStrength ?? defaults.NegativeStrength}";
         if (_model.Config.Audio.SampleRate != AudioSettings.Default.SampleRate)
         {
             throw new BadInputException(modelDir, $"generates at {_model.Config.Audio.SampleRate} Hz; eval's reference classifier hears {AudioSettings.Default.SampleRate} Hz");
@@ -60,6 +65,11 @@ internal sealed class ModelSoundtrackSource : ISoundtrackSource
         if (_cfg is { } w)
         {
             r = r with { Cfg = w };
+        }
+
+        if (_negativeStrength is { } strength)
+        {
+            r = r with { NegativeStrength = strength };
         }
 
         var samples = new List<float>((int)AudioSettings.Default.SamplesFor(clip.Seconds));

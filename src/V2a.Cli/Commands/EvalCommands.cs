@@ -27,6 +27,7 @@ public static class EvalCommands
         var clips = new Option<int>("--clips") { Description = "Score only the first N clips of the split (0 = all).", DefaultValueFactory = _ => 0 };
         var steps = new Option<int?>("--steps") { Description = "Sampling steps (default: the model's)." };
         var cfg = new Option<double?>("--cfg") { Description = "Classifier-free guidance weight (default: the model's)." };
+        var negativeStrength = new Option<double?>("--negative-strength") { Description = "How hard a negative prompt pushes away (default: the generator's)." };
         var seeds = new Option<int>("--seeds") { Description = "Candidates per clip (K) for diversity; the first is scored.", DefaultValueFactory = _ => 3 };
         var seed = new Option<long>("--seed") { Description = "Seed of each clip's first candidate (candidate k uses seed + k).", DefaultValueFactory = _ => 1 };
         var noPromptTests = new Option<bool>("--no-prompt-tests") { Description = "Skip the negative-prompt and prompt-adherence tests (3 generations a clip)." };
@@ -35,7 +36,7 @@ public static class EvalCommands
         var report = new Option<string?>("--report") { Description = "Write report.md and PNG figures into this folder." };
         var cmd = new Command("eval", "Generate for each clip of a corpus split and measure: FD beside its real-vs-real floor, KL and class agreement, onset accuracy, audio-video offset, diversity, prompt effects, speed.")
         {
-            model, oracle, vocoded, data, split, shards, clips, steps, cfg, seeds, seed, noPromptTests, reference, json, report,
+            model, oracle, vocoded, data, split, shards, clips, steps, cfg, negativeStrength, seeds, seed, noPromptTests, reference, json, report,
         };
         cmd.SetAction(parse =>
         {
@@ -70,7 +71,7 @@ public static class EvalCommands
             };
             using var classifier = ReferenceClassifier.Load(ResolveReference(parse.GetValue(reference)));
             using ISoundtrackSource source = isVocoded ? new VocodedCorpusAudioSource()
-                : isOracle ? new CorpusAudioSource() : SoundtrackSources.Open(modelDir!, options.Steps, options.Cfg);
+                : isOracle ? new CorpusAudioSource() : SoundtrackSources.Open(modelDir!, options.Steps, options.Cfg, parse.GetValue(negativeStrength));
             var result = Evaluator.Run(options, source, classifier, new ConsoleProgress());
             Evaluator.WriteJson(result, jsonPath);
             PrintSummary(result, jsonPath, options.ReportDir);

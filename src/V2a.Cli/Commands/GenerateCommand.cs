@@ -23,6 +23,7 @@ public static class GenerateCommand
         var seed = new Option<long?>("--seed") { Description = "Seed of the first candidate (default: random, reported)." };
         var steps = new Option<int?>("--steps") { Description = "Sampling steps (default: the model's)." };
         var cfg = new Option<double?>("--cfg") { Description = "Guidance weight (default: the model's; 1 = no guidance)." };
+        var negativeStrength = new Option<double?>("--negative-strength") { Description = $"How hard --negative pushes away from what it names (default {V2a.Model.Generation.GenerationRequest.DefaultNegativeStrength}; cfg − 1 gives plain two-sided guidance)." };
         var model = new Option<string?>("--model") { Description = "Model package folder (default: models/default or V2A_MODEL)." };
         var original = new Option<OriginalAudio>("--original")
         {
@@ -34,7 +35,7 @@ public static class GenerateCommand
         var json = CliOptions.Json();
         var cmd = new Command("generate", "Generate soundtracks that fit a video.")
         {
-            input, output, prompt, negative, candidates, seed, steps, cfg, model, original, noWatermark, key, json,
+            input, output, prompt, negative, candidates, seed, steps, cfg, negativeStrength, model, original, noWatermark, key, json,
         };
         cmd.SetAction(parse =>
         {
@@ -48,6 +49,7 @@ public static class GenerateCommand
                 Seed = parse.GetValue(seed),
                 Steps = parse.GetValue(steps),
                 Cfg = parse.GetValue(cfg),
+                NegativeStrength = parse.GetValue(negativeStrength),
                 ModelDir = parse.GetValue(model),
                 Original = parse.GetValue(original),
                 Watermark = !parse.GetValue(noWatermark),
@@ -66,6 +68,11 @@ public static class GenerateCommand
             if (options.Cfg is { } w && (w < 0 || w > 20 || !double.IsFinite(w)))
             {
                 throw new BadInputException(null, "--cfg must be between 0 and 20");
+            }
+
+            if (options.NegativeStrength is { } ns && (ns < 0 || ns > 20 || !double.IsFinite(ns)))
+            {
+                throw new BadInputException(null, "--negative-strength must be between 0 and 20");
             }
 
             // Check the input and the output before loading the model: bad paths fail at once.

@@ -124,8 +124,24 @@ public static class Guidance
         return halves[1] + (weight * (halves[0] - halves[1]));
     }
 
+    /// <summary>
+    /// Guidance with its own negative strength s, from three sides — rows [0, B) positive, [B, 2B) negative,
+    /// [2B, 3B) unconditional (empty video, empty text): v = v(∅) + w·(v(pos) − v(∅)) − s·(v(neg) − v(∅)).
+    /// With s = w − 1 this is exactly <see cref="Combine"/>'s v(neg) + w·(v(pos) − v(neg)).
+    /// </summary>
+    public static Tensor Combine3(Tensor stacked, double weight, double negativeStrength)
+    {
+        var thirds = stacked.chunk(3, 0);
+        var (pos, neg, none) = (thirds[0], thirds[1], thirds[2]);
+        return none + (weight * (pos - none)) - (negativeStrength * (neg - none));
+    }
+
     /// <summary>A guided velocity for the sampler: duplicates x and t, evaluates both sides, combines.</summary>
     /// <param name="velocity2B">The network over a batch of 2B (conditions: positive rows then negative rows).</param>
     public static Func<Tensor, Tensor, Tensor> Guided(Func<Tensor, Tensor, Tensor> velocity2B, double weight) =>
         (x, t) => Combine(velocity2B(torch.cat([x, x], 0), torch.cat([t, t], 0)), weight);
+
+    /// <summary>The sampler's velocity for <see cref="Combine3"/>: triplicates x and t, evaluates the three sides, combines.</summary>
+    public static Func<Tensor, Tensor, Tensor> Guided3(Func<Tensor, Tensor, Tensor> velocity3B, double weight, double negativeStrength) =>
+        (x, t) => Combine3(velocity3B(torch.cat([x, x, x], 0), torch.cat([t, t, t], 0)), weight, negativeStrength);
 }

@@ -82,6 +82,46 @@ public class SamplerTests
     }
 
     [Fact]
+    public void Three_sided_guidance_is_the_two_sided_formula_at_strength_w_minus_one()
+    {
+        // Given predictions for the positive, negative and unconditional sides, one value each
+        var stacked = torch.tensor(new float[] { 2, 5, 1 }, [3, 1]);
+
+        // Then v(∅) + w(v(pos) − v(∅)) − s(v(neg) − v(∅)): w = 1.5, s = 1.5 gives 1 + 1.5 − 6 = −3.5
+        Assert.Equal(-3.5f, Guidance.Combine3(stacked, 1.5, 1.5).item<float>(), 5);
+
+        // And with s = w − 1 the unconditional side drops out: v(neg) + w(v(pos) − v(neg)) = 5 + 1.5·(−3) = 0.5
+        Assert.Equal(0.5f, Guidance.Combine3(stacked, 1.5, 0.5).item<float>(), 5);
+        Assert.Equal(Guidance.Combine(stacked.narrow(0, 0, 2), 1.5).item<float>(), Guidance.Combine3(stacked, 1.5, 0.5).item<float>(), 5);
+    }
+
+    [Fact]
+    public void Three_sided_guidance_on_the_network_matches_two_sided_at_strength_w_minus_one()
+    {
+        // Given the generator's sides: video + prompt, no video + negative prompt, no video + no text
+        using var model = TestSupport.RandomModel();
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var net = TestSupport.Perturb(model.Network);
+        var seq = model.Config.Sequence(1.28);
+        var (frames, ids, mask) = TestSupport.Inputs(model.Config, seq, 3);
+        var three = net.PrepareConditions(frames, ids, mask, TestSupport.Flags(false, false, true), TestSupport.Flags(false, true, true), seq);
+        var two = net.PrepareConditions(frames.narrow(0, 0, 2), ids.narrow(0, 0, 2), mask.narrow(0, 0, 2), TestSupport.Flags(false, false),
+            TestSupport.Flags(false, true), seq);
+        var x = torch.randn(1, 80, seq.MelFrames);
+        var t = torch.tensor(new[] { 0.3f });
+
+        // When guided with w = 2 both ways, and three-sided with a stronger negative
+        var twoSided = Guidance.Guided((xx, tt) => net.PredictVelocity(xx, tt, two), 2.0)(x, t);
+        var threeSided = Guidance.Guided3((xx, tt) => net.PredictVelocity(xx, tt, three), 2.0, 1.0)(x, t);
+        var stronger = Guidance.Guided3((xx, tt) => net.PredictVelocity(xx, tt, three), 2.0, 3.0)(x, t);
+
+        // Then s = w − 1 reproduces the two-sided prediction, and a stronger negative moves it
+        Assert.True((twoSided - threeSided).abs().max().item<float>() < 1e-4f);
+        Assert.True((stronger - twoSided).abs().max().item<float>() > 1e-3f);
+    }
+
+    [Fact]
     public void Flow_matching_loss_is_zero_for_the_true_velocity()
     {
         // Given data and a "network" that knows x0 (it recovers it from x_t and t for this fixed data)
