@@ -36,7 +36,8 @@ public sealed record RequestView(
     int Candidates,
     long Seed,
     int? Steps,
-    double? Cfg);
+    double? Cfg,
+    double? NegativeStrength);
 
 /// <param name="RealTimeFactor">Video seconds per wall-clock second of generation.</param>
 public sealed record ResultView(
@@ -80,7 +81,7 @@ public static class JobViews
             queuePosition,
             job.Attempts,
             job.Status == JobStatus.Running && job.Progress is { } p ? new ProgressView(p.Stage, p.Done, p.Total, p.Fraction, p.Detail) : null,
-            new RequestView(r.FileName, r.UploadBytes, r.VideoSeconds, r.Prompt, r.Negative, r.Candidates, r.Seed, r.Steps, r.Cfg),
+            new RequestView(r.FileName, r.UploadBytes, r.VideoSeconds, r.Prompt, r.Negative, r.Candidates, r.Seed, r.Steps, r.Cfg, r.NegativeStrength),
             job.Error,
             job.Status == JobStatus.Done && job.Result is { } res
                 ? new ResultView(res.GenerationId, res.ModelId, res.VideoSeconds, res.ElapsedSeconds, res.RealTimeFactor,

@@ -265,7 +265,7 @@ public static class JobsApi
             return x;
         }
 
-        var known = new[] { "prompt", "negative", "candidates", "seed", "steps", "cfg" };
+        var known = new[] { "prompt", "negative", "candidates", "seed", "steps", "cfg", "negative_strength" };
         foreach (var name in form.Fields.Keys)
         {
             if (!known.Contains(name, StringComparer.OrdinalIgnoreCase))
@@ -286,6 +286,7 @@ public static class JobsApi
             Seed = Integer("seed", 0, MaxSeed) ?? Random.Shared.NextInt64(0, 1L << 31),
             Steps = (int?)Integer("steps", 1, options.MaxSteps),
             Cfg = Real("cfg", 0, MaxCfg),
+            NegativeStrength = Real("negative_strength", 0, MaxCfg),
         };
     }
 

@@ -51,6 +51,9 @@ public sealed record JobRequest
 
     /// <summary>Guidance weight; null = the model's default.</summary>
     public double? Cfg { get; init; }
+
+    /// <summary>How hard the negative prompt pushes away; null = the generator's default.</summary>
+    public double? NegativeStrength { get; init; }
 }
 
 /// <summary>One finished candidate; file names are relative to the job folder.</summary>

@@ -160,6 +160,7 @@ public sealed class JobWorker(
             Seed = request.Seed,
             Steps = request.Steps,
             Cfg = request.Cfg,
+            NegativeStrength = request.NegativeStrength,
             ModelDir = options.ModelDir,
         };
         var sink = new JobProgressSink(queue.Store, id, running, ProgressFlushInterval);
