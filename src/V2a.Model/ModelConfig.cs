@@ -74,8 +74,9 @@ public sealed record ModelConfig
 
     /// <summary>Weight of the auxiliary sync loss (0: none, and no onset head in the network). With a weight, a
     /// linear head reads the frame-aligned visual features at each audio token and is trained to predict the
-    /// token's onset strength in the real audio (<see cref="Training.SyncLoss"/>): a dense, direct signal that
-    /// teaches the visual encoder when sounds start, which flow matching alone teaches slowly.</summary>
+    /// token's onset strength in the real audio (<see cref="Training.SyncLoss"/>): a dense, direct signal meant to
+    /// teach the visual encoder when sounds start. Experimental: on the small preset's 32×32 frames it learned nothing
+    /// in 750 steps (models/default/MODEL_CARD.md, "What limits it").</summary>
     public double SyncLossWeight { get; init; }
 
     /// <summary>Base of the rotary position frequencies; positions are in audio tokens (time × token rate).</summary>
