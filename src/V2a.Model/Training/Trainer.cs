@@ -106,10 +106,10 @@ public static class Trainer
         var tokenizer = TextTokenizer.Load(Path.Combine(o.DataDir, ShardManifest.VocabFileName));
 
         var initFrom = latest is null ? o.InitFrom : null;
+        var packageConfig = initFrom is not null ? InitialConfig(initFrom, manifest, o.DataDir) : null;
         var config = latest is not null
             ? ModelConfig.FromJson(File.ReadAllText(Path.Combine(latest, Checkpoint.ConfigFile)), Path.Combine(latest, Checkpoint.ConfigFile))
-            : initFrom is not null ? InitialConfig(initFrom, manifest, o.DataDir)
-            : ConfigFor(o, manifest);
+            : packageConfig ?? ConfigFor(o, manifest);
         if (latest is null && o.SyncLossWeight is { } syncWeight)
         {
             config = config with { SyncLossWeight = syncWeight };
@@ -127,7 +127,7 @@ public static class Trainer
         {
             // Load into the package's own architecture, then copy by name: every weight of the package must
             // find its place; the onset head, when the new run adds one, keeps its fresh initialisation.
-            using var source = new SoundtrackNetwork(InitialConfig(initFrom, manifest, o.DataDir));
+            using var source = new SoundtrackNetwork(packageConfig!);
             source.load_safetensors(Path.Combine(initFrom, ModelPackage.WeightsFile));
             CopyWeights(source, net, targetMayHaveMore: true);
         }
