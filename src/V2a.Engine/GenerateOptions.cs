@@ -45,6 +45,13 @@ public sealed record GenerateOptions
     /// <summary>Watermark the generated audio (on by default; turning it off is recorded in the manifest).</summary>
     public bool Watermark { get; init; } = true;
 
+    /// <summary>
+    /// Add a quiet room tone (<see cref="V2a.Audio.RoomTone"/> at <see cref="V2a.Audio.RoomTone.DefaultLevelDbfs"/>) under the
+    /// soundtrack, as every recording has: a still scene is then not digital silence, and silent stretches carry the
+    /// watermark. On by default.
+    /// </summary>
+    public bool RoomTone { get; init; } = true;
+
     /// <summary>Watermark key; null = V2A_WATERMARK_KEY or the public default key.</summary>
     public string? WatermarkKey { get; init; }
 }

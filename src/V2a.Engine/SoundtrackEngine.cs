@@ -14,7 +14,7 @@ namespace V2a.Engine;
 
 /// <summary>
 /// The whole generation pipeline, shared by <c>v2a generate</c> and <c>v2a serve</c>: probe the video, plan and
-/// check the outputs, sample each candidate's soundtrack with the model, normalise its loudness, watermark it,
+/// check the outputs, sample each candidate's soundtrack with the model, normalise its loudness, add room tone, watermark it,
 /// write it (alone and/or muxed into the video, video stream copied) with provenance tags and a manifest.
 /// Loads the model once; <see cref="Generate"/> is for one caller at a time.
 /// </summary>
@@ -144,6 +144,7 @@ public sealed class SoundtrackEngine : IDisposable
                 // Pass 2: one loudness gain, the watermark, then every file this candidate needs, all streamed.
                 candidateProgress.Report("writing", 1, 1);
                 var gain = (float)meter.NormalizationGain(TargetLufs, PeakCeilingDbfs);
+                var roomTone = options.RoomTone ? new RoomTone(RoomTone.DefaultLevelDbfs, unchecked((int)seed)) : null;
                 var track = paths.VideoPath is null ? null : Path.Combine(work, "track.wav");
                 using (var embedder = payload is null ? null : new WatermarkEmbedder(rate, payload.Value, key!))
                 using (var trackWriter = track is null ? null : new AudioWriter(track, rate, AudioFileFormat.WavFloat))
@@ -162,6 +163,8 @@ public sealed class SoundtrackEngine : IDisposable
                         {
                             chunk[i] *= gain;
                         }
+
+                        roomTone?.AddTo(chunk);
 
                         Emit(embedder is null ? chunk : embedder.Process(chunk));
                     }
@@ -205,6 +208,7 @@ public sealed class SoundtrackEngine : IDisposable
                     model = _model.ModelId,
                     generation_id = generationId,
                     watermark = key is not null,
+                    room_tone = options.RoomTone,
                     original_audio = options.Original.ToString().ToLowerInvariant(),
                 }, new JsonSerializerOptions { WriteIndented = true }));
             }

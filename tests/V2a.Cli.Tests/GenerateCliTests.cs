@@ -80,6 +80,28 @@ public sealed class GenerateCliTests : IClassFixture<DebugModel>, IDisposable
     }
 
     [Fact]
+    public void Room_tone_lies_under_the_soundtrack_at_its_level_unless_turned_off()
+    {
+        var video = _media.Video("tone.mp4", seconds: 3, audio: false);
+        var with = _media.PathOf("tone-on");
+        var without = _media.PathOf("tone-off");
+
+        Assert.Equal(0, Generate(video, "-o", with, "--seed", "4", "--no-watermark").ExitCode);
+        Assert.Equal(0, Generate(video, "-o", without, "--seed", "4", "--no-watermark", "--no-room-tone").ExitCode);
+
+        // Same seed, same soundtrack: the difference is the room tone alone, at its level (16-bit WAV rounding aside).
+        var a = AudioReader.ReadAll(Path.Combine(with, "candidate-1.wav"), 16_000);
+        var b = AudioReader.ReadAll(Path.Combine(without, "candidate-1.wav"), 16_000);
+        Assert.Equal(a.Length, b.Length);
+        var diffDb = 10 * Math.Log10(a.Zip(b, (x, y) => (double)(x - y) * (x - y)).Average());
+        Assert.InRange(diffDb, V2a.Audio.RoomTone.DefaultLevelDbfs - 1, V2a.Audio.RoomTone.DefaultLevelDbfs + 1);
+        using var on = JsonDocument.Parse(File.ReadAllText(Path.Combine(with, "candidate-1.json")));
+        using var off = JsonDocument.Parse(File.ReadAllText(Path.Combine(without, "candidate-1.json")));
+        Assert.True(on.RootElement.GetProperty("room_tone").GetBoolean());
+        Assert.False(off.RootElement.GetProperty("room_tone").GetBoolean());
+    }
+
+    [Fact]
     public void A_folder_output_holds_each_candidate_as_video_audio_and_settings()
     {
         var video = _media.Video("in.mkv", seconds: 2);

@@ -134,6 +134,26 @@ public class WatermarkerTests
     }
 
     [Fact]
+    public void A_silent_scene_with_room_tone_carries_the_mark_after_a_gain_change()
+    {
+        // v2a adds room tone to every soundtrack it generates (V2a.Audio.RoomTone at its default level): a still
+        // scene, which the model rightly leaves silent, is then marked instead of "too quiet to decide".
+        var y = new float[8 * S.SampleRate];
+        new V2a.Audio.RoomTone(V2a.Audio.RoomTone.DefaultLevelDbfs, 1).AddTo(y);
+        var marked = Watermarker.Embed(y, S.SampleRate, TestAudio.Payload, WatermarkKey.Public);
+        Assert.True(TestAudio.SnrDb(y, marked) >= 25);
+        var quieter = marked.Select(v => v * 0.5f).ToArray();
+        foreach (var x in new[] { marked, quieter })
+        {
+            var r = Watermarker.Detect(x, S.SampleRate, WatermarkKey.Public);
+            Assert.True(r.Detected, r.Note);
+            Assert.Equal(TestAudio.Payload, r.Payload);
+        }
+
+        Assert.False(Watermarker.Detect(y, S.SampleRate, WatermarkKey.Public).Detected);
+    }
+
+    [Fact]
     public void Leaves_no_mark_outside_its_band()
     {
         // Given a pure 100 Hz tone (below the marked band from 250 Hz), marking changes only the window's leakage

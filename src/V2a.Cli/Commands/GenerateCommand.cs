@@ -30,12 +30,16 @@ public static class GenerateCommand
             Description = "The video's own audio: replace it, mix the new track under it, or keep it as a second track.",
             DefaultValueFactory = _ => OriginalAudio.Replace,
         };
+        var noRoomTone = new Option<bool>("--no-room-tone")
+        {
+            Description = $"Leave silence digital: no room tone ({V2a.Audio.RoomTone.DefaultLevelDbfs} dBFS) under the soundtrack. Silent stretches then carry no watermark.",
+        };
         var noWatermark = new Option<bool>("--no-watermark") { Description = "Do not watermark (recorded in the manifest)." };
         var key = new Option<string?>("--watermark-key") { Description = "Watermark key (default: V2A_WATERMARK_KEY or the public key)." };
         var json = CliOptions.Json();
         var cmd = new Command("generate", "Generate soundtracks that fit a video.")
         {
-            input, output, prompt, negative, candidates, seed, steps, cfg, negativeStrength, model, original, noWatermark, key, json,
+            input, output, prompt, negative, candidates, seed, steps, cfg, negativeStrength, model, original, noRoomTone, noWatermark, key, json,
         };
         cmd.SetAction(parse =>
         {
@@ -52,6 +56,7 @@ public static class GenerateCommand
                 NegativeStrength = parse.GetValue(negativeStrength),
                 ModelDir = parse.GetValue(model),
                 Original = parse.GetValue(original),
+                RoomTone = !parse.GetValue(noRoomTone),
                 Watermark = !parse.GetValue(noWatermark),
                 WatermarkKey = parse.GetValue(key),
             };
