@@ -37,7 +37,7 @@ public static class SyntheticCorpus
                 generator = "test",
                 captions = new[] { clip.Kind == "click" ? "white flashes with clicks" : "red flashes with beeps" },
                 transcript = (string?)null,
-                events = clip.EventFrames.Select(f => new { @class = clip.Kind, t_start = f / Fps, t_end = (f / Fps) + 0.1 }),
+                events = clip.EventFrames.Select(f => new { @class = clip.Kind, t_start = f / Fps, t_end = (f / Fps) + 0.1, on_screen = true }),
                 background = Array.Empty<string>(),
                 sha256 = new { video = "0", audio = "0" },
                 licence = "CC0-1.0",

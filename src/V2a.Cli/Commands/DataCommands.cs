@@ -21,10 +21,16 @@ public static class DataCommands
         var split = new Option<string>("--split") { Description = "Held-out fraction by clip id, as val=FRACTION.", DefaultValueFactory = _ => "val=0.05" };
         var frameSize = new Option<int>("--frame-size") { Description = "Square frame size in pixels (the preset's: small 32, medium/large 64).", DefaultValueFactory = _ => new DataPrepareOptions { CorpusDir = "", OutDir = "" }.FrameSize };
         var maxVocab = new Option<int>("--max-vocab") { Description = "Largest compact text vocabulary (embedding rows).", DefaultValueFactory = _ => 2048 };
+        var onsetClasses = new Option<string>("--onset-classes")
+        {
+            Description = "Annotated event classes whose on-screen starts become the sync loss's onset targets: a comma list, "
+                + "'all', or the default 'sharp' (FoleyWorld's sharp-onset classes).",
+            DefaultValueFactory = _ => "sharp",
+        };
         var json = CliOptions.Json();
         var cmd = new Command("prepare", "Decode a corpus once into safetensors shards (normalised log-mel, frames at 25 fps, caption tokens) with a manifest; split by clip id.")
         {
-            corpus, output, split, frameSize, maxVocab, json,
+            corpus, output, split, frameSize, maxVocab, onsetClasses, json,
         };
         cmd.SetAction(parse =>
         {
@@ -36,6 +42,7 @@ public static class DataCommands
                 ValFraction = ParseSplit(parse.GetValue(split)!),
                 FrameSize = parse.GetValue(frameSize),
                 MaxVocab = parse.GetValue(maxVocab),
+                OnsetClasses = ParseOnsetClasses(parse.GetValue(onsetClasses)!),
             }, new ConsoleProgress());
             var train = manifest.ClipIds("train").Count();
             var val = manifest.ClipIds("val").Count();
@@ -71,4 +78,14 @@ public static class DataCommands
 
         return fraction;
     }
+
+    /// <summary>"sharp" → FoleyWorld's sharp-onset classes; "all" → null (every on-screen event); else the comma list.</summary>
+    internal static IReadOnlySet<string>? ParseOnsetClasses(string value) => value.Trim() switch
+    {
+        "sharp" => V2a.Corpus.SoundClasses.All.Where(c => V2a.Corpus.SoundClasses.Info(c).Onset == V2a.Corpus.OnsetKind.Sharp).ToHashSet(StringComparer.Ordinal),
+        "all" => null,
+        var list when list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is { Length: > 0 } names
+            => names.ToHashSet(StringComparer.Ordinal),
+        _ => throw new BadInputException(null, "--onset-classes needs 'sharp', 'all' or a comma list of class names"),
+    };
 }

@@ -3,6 +3,16 @@ using System.Text.Json.Serialization;
 
 namespace V2a.Model.Data;
 
+/// <summary>One annotated sound event of a clip: its class, when it starts, and whether its cause is in the frame.</summary>
+internal sealed record CorpusMetaEvent
+{
+    public string? Class { get; init; }
+
+    public double TStart { get; init; }
+
+    public bool OnScreen { get; init; }
+}
+
 /// <summary>
 /// The fields of a corpus's meta.jsonl line that training needs (the corpus format is owned by V2a.Corpus;
 /// this reader keeps V2a.Model independent of it). Paths are relative to the corpus folder.
@@ -28,6 +38,9 @@ internal sealed record CorpusMetaClip
     public string? Licence { get; init; }
 
     public JsonElement? Source { get; init; }
+
+    /// <summary>Annotated sound events (FoleyWorld writes them); null when the corpus has none.</summary>
+    public IReadOnlyList<CorpusMetaEvent>? Events { get; init; }
 
     private static readonly JsonSerializerOptions Options = new()
     {

@@ -36,6 +36,12 @@ public sealed record DataPrepareOptions
     public AudioSettings Audio { get; init; } = AudioSettings.Default;
 
     public double Fps { get; init; } = VideoSettings.Default.Fps;
+
+    /// <summary>
+    /// Event classes whose start is a visible, sharp onset (a bounce, a knock, a flash): their on-screen events become
+    /// the onset targets of the sync loss. Null: every on-screen event. Clips whose meta has no events get none.
+    /// </summary>
+    public IReadOnlySet<string>? OnsetClasses { get; init; }
 }
 
 /// <summary>
@@ -44,7 +50,9 @@ public sealed record DataPrepareOptions
 /// training never decodes video. Mel is normalised per bin with statistics of the training split only.
 /// Shard tensors (N clips): mel (N, 80, T) float16 normalised; mel_frames (N) int32 valid frames;
 /// frames (N, F, S, S, 3) uint8 RGB; video_frames (N) int32; text (N, K, L) int32 compact ids (0 = pad);
-/// text_count (N) int32 texts per clip (0 = none).
+/// text_count (N) int32 texts per clip (0 = none); onsets (N, T) uint8, 1 on the mel frame where an annotated
+/// on-screen event of <see cref="DataPrepareOptions.OnsetClasses"/> starts; onsets_annotated (N) uint8, 1 when the
+/// clip's meta lists its events at all (else its onsets row says nothing).
 /// </summary>
 public static class DataPreparer
 {
@@ -181,12 +189,36 @@ public static class DataPreparer
             SplitRule = "validation when uint64_le(sha256(utf8(id))[0..8]) / 2^64 < val_fraction (at least one clip when the fraction is positive)",
             Normalisation = normalisation,
             Shards = shards,
+            OnsetRule = o.OnsetClasses is null ? "every on-screen event"
+                : $"on-screen events of: {string.Join(", ", o.OnsetClasses.Order(StringComparer.Ordinal))}",
         };
         manifest.Save(o.OutDir);
         return manifest;
     }
 
-    private sealed record DecodedClip(float[] Mel, int ValidMelFrames, byte[] Frames, int ValidVideoFrames, int[][] Texts);
+    private sealed record DecodedClip(float[] Mel, int ValidMelFrames, byte[] Frames, int ValidVideoFrames, int[][] Texts, byte[] Onsets, bool Annotated);
+
+    /// <summary>Mel-frame flags of the clip's annotated on-screen onsets (frame = round(t · frames per second)); events
+    /// past the clip's stored length are dropped.</summary>
+    internal static byte[] OnsetFlags(CorpusMetaClip clip, IReadOnlySet<string>? classes, AudioSettings audio, int melFrames)
+    {
+        var flags = new byte[melFrames];
+        foreach (var e in clip.Events ?? [])
+        {
+            if (!e.OnScreen || (classes is not null && (e.Class is null || !classes.Contains(e.Class))))
+            {
+                continue;
+            }
+
+            var m = (int)Math.Round(e.TStart * audio.FramesPerSecond);
+            if (m >= 0 && m < melFrames)
+            {
+                flags[m] = 1;
+            }
+        }
+
+        return flags;
+    }
 
     private static DecodedClip Decode(DataPrepareOptions o, CorpusMetaClip clip, double clipSeconds, int melFrames, int videoFrames,
         TextTokenizer tokenizer)
@@ -229,7 +261,7 @@ public static class DataPreparer
         }
 
         var texts = clip.Texts(o.TextsPerClip).Select(t => tokenizer.Encode(t, o.TextMaxTokens)).Where(t => t.Length > 0).ToArray();
-        return new DecodedClip(mel, validMel, frames, got, texts);
+        return new DecodedClip(mel, validMel, frames, got, texts, OnsetFlags(clip, o.OnsetClasses, o.Audio, melFrames), clip.Events is not null);
     }
 
     private static void WriteShard(string path, DecodedClip[] clips, int melFrames, int videoFrames, DataPrepareOptions o)
@@ -256,6 +288,8 @@ public static class DataPreparer
             ["video_frames"] = torch.tensor(clips.Select(c => c.ValidVideoFrames).ToArray()),
             ["text"] = torch.tensor(text, [n, o.TextsPerClip, o.TextMaxTokens]),
             ["text_count"] = torch.tensor(clips.Select(c => c.Texts.Length).ToArray()),
+            ["onsets"] = torch.tensor(clips.SelectMany(c => c.Onsets).ToArray(), [n, melFrames]),
+            ["onsets_annotated"] = torch.tensor(clips.Select(c => (byte)(c.Annotated ? 1 : 0)).ToArray()),
         };
         AtomicFile.Write(path, stream => Safetensors.SaveStateDict(stream, dict, leaveOpen: true));
     }

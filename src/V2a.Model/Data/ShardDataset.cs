@@ -10,7 +10,10 @@ namespace V2a.Model.Data;
 /// <param name="TextIds">(B, L) int64 compact ids.</param>
 /// <param name="TextMask">(B, L) bool, true on real tokens.</param>
 /// <param name="HasText">(B) bool, false for clips without any caption or transcript.</param>
-public sealed record TrainingBatch(Tensor Mel, Tensor Frames, Tensor TextIds, Tensor TextMask, Tensor HasText, SequenceConfig Sequence)
+/// <param name="Onsets">(B, T) float32, 1 on mel frames where an annotated on-screen onset starts; null when the shards have none.</param>
+/// <param name="OnsetsAnnotated">(B) bool, true for clips whose events were annotated (their onsets row is the truth); null with <paramref name="Onsets"/>.</param>
+public sealed record TrainingBatch(Tensor Mel, Tensor Frames, Tensor TextIds, Tensor TextMask, Tensor HasText, SequenceConfig Sequence,
+    Tensor? Onsets = null, Tensor? OnsetsAnnotated = null)
 {
     public long Size => Mel.shape[0];
 }
@@ -27,10 +30,14 @@ public sealed class ShardDataset : IDisposable
     private readonly Tensor _text;       // (N, K, L) int32
     private readonly int[] _melFrames;   // valid mel frames per clip
     private readonly int[] _textCount;   // texts per clip
+    private readonly Tensor? _onsets;    // (N, T) uint8, or null (shards without onset targets)
+    private readonly bool[] _annotated;  // per clip: its events were annotated
 
     private ShardDataset(ShardManifest manifest, string split, Tensor mel, Tensor frames, Tensor text, int[] melFrames, int[] textCount,
-        IReadOnlyList<string> ids)
+        IReadOnlyList<string> ids, Tensor? onsets, bool[] annotated)
     {
+        _onsets = onsets;
+        _annotated = annotated;
         Manifest = manifest;
         Split = split;
         _mel = mel;
@@ -65,6 +72,8 @@ public sealed class ShardDataset : IDisposable
         var melFrames = new List<int>();
         var textCount = new List<int>();
         var ids = new List<string>();
+        var onsets = new List<Tensor>();
+        var annotated = new List<bool>();
         foreach (var shard in shards)
         {
             var path = Path.Combine(shardsDir, shard.File);
@@ -82,13 +91,26 @@ public sealed class ShardDataset : IDisposable
             dict["mel_frames"].Dispose();
             dict["text_count"].Dispose();
             dict["video_frames"].Dispose();
+            if (dict.TryGetValue("onsets", out var o) && dict.TryGetValue("onsets_annotated", out var a))
+            {
+                onsets.Add(o);
+                annotated.AddRange(a.data<byte>().ToArray().Select(v => v != 0));
+                a.Dispose();
+            }
+
             ids.AddRange(shard.Clips);
+        }
+
+        if (onsets.Count != 0 && onsets.Count != shards.Count)
+        {
+            throw new BadInputException(shardsDir, "mixes shards with and without onset targets; run 'v2a data prepare' again");
         }
 
         var mel = Concat(mels);
         var frame = Concat(frames);
         var text = Concat(texts);
-        return new ShardDataset(manifest, split, mel, frame, text, [.. melFrames], [.. textCount], ids);
+        var onset = onsets.Count == 0 ? null : Concat(onsets);
+        return new ShardDataset(manifest, split, mel, frame, text, [.. melFrames], [.. textCount], ids, onset, [.. annotated]);
     }
 
     private static Tensor Concat(List<Tensor> parts)
@@ -124,7 +146,9 @@ public sealed class ShardDataset : IDisposable
         var mels = new List<Tensor>();
         var frames = new List<Tensor>();
         var texts = new List<Tensor>();
+        var onsets = new List<Tensor>();
         var hasText = new bool[indices.Count];
+        var annotated = new bool[indices.Count];
         for (var b = 0; b < indices.Count; b++)
         {
             var i = indices[b];
@@ -132,6 +156,16 @@ public sealed class ShardDataset : IDisposable
             maxUnits = Math.Min(maxUnits, Math.Max(0, (totalVideo - seq.VideoFrames) / videoPerAlign));
             var unit = random is null ? 0 : random.Next(maxUnits + 1);
             mels.Add(Crop(_mel[i], 1, unit * melPerAlign, seq.MelFrames, totalMel));
+            if (_onsets is not null)
+            {
+                // Past the stored end nothing starts: pad with zeros, not the last frame's flag.
+                var row = _onsets[i];
+                var have = Math.Min(seq.MelFrames, totalMel - (unit * melPerAlign));
+                var part = row.narrow(0, unit * melPerAlign, have);
+                onsets.Add(have == seq.MelFrames ? part : torch.cat([part, torch.zeros(seq.MelFrames - have, dtype: part.dtype)], 0));
+                annotated[b] = _annotated[i];
+            }
+
             frames.Add(Crop(_frames[i], 0, unit * videoPerAlign, seq.VideoFrames, totalVideo));
             var k = _textCount[i] == 0 ? 0 : random is null ? 0 : random.Next(_textCount[i]);
             hasText[b] = _textCount[i] > 0;
@@ -139,7 +173,8 @@ public sealed class ShardDataset : IDisposable
         }
 
         var ids = torch.stack(texts).to_type(ScalarType.Int64);
-        return new TrainingBatch(torch.stack(mels).to_type(ScalarType.Float32), torch.stack(frames), ids, ids.ne(0), torch.tensor(hasText), seq);
+        return new TrainingBatch(torch.stack(mels).to_type(ScalarType.Float32), torch.stack(frames), ids, ids.ne(0), torch.tensor(hasText), seq,
+            _onsets is null ? null : torch.stack(onsets).to_type(ScalarType.Float32), _onsets is null ? null : torch.tensor(annotated));
     }
 
     /// <summary>length items of x along dim from start; past the stored end the last item repeats
@@ -163,6 +198,7 @@ public sealed class ShardDataset : IDisposable
         _mel.Dispose();
         _frames.Dispose();
         _text.Dispose();
+        _onsets?.Dispose();
     }
 }
 

@@ -51,6 +51,9 @@ public sealed record ShardManifest
 
     public required IReadOnlyList<ShardInfo> Shards { get; init; }
 
+    /// <summary>Which annotated events became onset targets (the shards' onsets tensor); null for shards made before it existed.</summary>
+    public string? OnsetRule { get; init; }
+
     public IEnumerable<string> ClipIds(string split) => Shards.Where(s => s.Split == split).SelectMany(s => s.Clips);
 
     public static ShardManifest Load(string shardsDir)

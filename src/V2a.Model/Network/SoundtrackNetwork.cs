@@ -199,7 +199,8 @@ public sealed class SoundtrackNetwork : nn.Module
     /// <summary>True when the network has the onset head of the auxiliary sync loss (config SyncLossWeight &gt; 0).</summary>
     public bool HasOnsetHead => onset_head is not null;
 
-    /// <summary>The onset head's prediction of each audio token's onset strength from the video alone: (B, N).</summary>
+    /// <summary>The onset head's output for each audio token, from the video alone: (B, N) — the logit of "an annotated
+    /// onset starts here" when trained on shards with onset targets, else the predicted onset strength.</summary>
     public Tensor PredictOnsets(ConditionSet conditions)
     {
         if (onset_head is null)

@@ -366,8 +366,11 @@ public static class Trainer
             return (flow, flow, null);
         }
 
-        var target = SyncLoss.OnsetTarget(mel, net.Config.MelFramesPerToken);
-        var sync = SyncLoss.Loss(net.PredictOnsets(cond), target, dropVisual.logical_not());
+        var shown = dropVisual.logical_not();
+        var sync = batch.Onsets is { } onsets
+            ? SyncLoss.EventLoss(net.PredictOnsets(cond), SyncLoss.EventTarget(onsets.to(device), net.Config.MelFramesPerToken),
+                shown.logical_and(batch.OnsetsAnnotated!))
+            : SyncLoss.Loss(net.PredictOnsets(cond), SyncLoss.OnsetTarget(mel, net.Config.MelFramesPerToken), shown);
         return (flow + (net.Config.SyncLossWeight * sync), flow, sync);
     }
 

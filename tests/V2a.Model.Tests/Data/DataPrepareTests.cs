@@ -115,6 +115,57 @@ public class DataPrepareTests(PreparedCorpusFixture fixture) : IClassFixture<Pre
     }
 
     [Fact]
+    public void Shards_carry_each_annotated_on_screen_onset_on_its_mel_frame()
+    {
+        // Given the training split of clips whose annotated events start at known video frames
+        using var data = ShardDataset.Load(fixture.ShardsDir, "train");
+        var config = TestSupport.Debug(fixture.Manifest.VocabSize) with { Normalisation = fixture.Manifest.Normalisation };
+        using var scope = torch.NewDisposeScope();
+
+        // When the whole clips are read back
+        var batch = data.Batch(Enumerable.Range(0, data.Count).ToArray(), 2.56, config, random: null);
+
+        // Then each clip's onset row is 1 exactly on the mel frames round(t · 62.5) of its events, and every clip is annotated
+        Assert.NotNull(batch.Onsets);
+        Assert.Equal(batch.Mel.shape[2], batch.Onsets!.shape[1]);
+        Assert.True(batch.OnsetsAnnotated!.all().item<bool>());
+        for (var b = 0; b < data.Count; b++)
+        {
+            var clip = fixture.Clips.Single(c => c.Id == data.ClipIds[b]);
+            var expected = clip.EventFrames.Select(f => (int)Math.Round(f / SyntheticCorpus.Fps * config.Audio.FramesPerSecond)).ToHashSet();
+            var row = batch.Onsets[b].data<float>().ToArray();
+            var flagged = Enumerable.Range(0, row.Length).Where(k => row[k] > 0).ToHashSet();
+            Assert.Equal(expected.Order(), flagged.Order());
+        }
+
+        Assert.Equal("every on-screen event", fixture.Manifest.OnsetRule);
+    }
+
+    [Fact]
+    public void Onset_flags_keep_only_on_screen_events_of_the_named_classes()
+    {
+        var clip = new CorpusMetaClip
+        {
+            Id = "c", Video = "c.mp4", Audio = "c.flac",
+            Events =
+            [
+                new CorpusMetaEvent { Class = "bell", TStart = 0.1, OnScreen = true },
+                new CorpusMetaEvent { Class = "bell", TStart = 0.5, OnScreen = false },
+                new CorpusMetaEvent { Class = "rain", TStart = 0.2, OnScreen = true },
+                new CorpusMetaEvent { Class = "bell", TStart = 9.0, OnScreen = true },
+            ],
+        };
+        var audio = V2a.AudioSettings.Default;
+
+        var flags = DataPreparer.OnsetFlags(clip, new HashSet<string> { "bell" }, audio, 100);
+
+        // 0.1 s → frame round(6.25) = 6; off-screen, other-class and past-the-end events leave nothing
+        Assert.Equal([6], Enumerable.Range(0, flags.Length).Where(k => flags[k] != 0));
+        Assert.Equal(2, DataPreparer.OnsetFlags(clip, null, audio, 100).Count(v => v != 0));
+        Assert.DoesNotContain((byte)1, DataPreparer.OnsetFlags(clip with { Events = null }, null, audio, 100));
+    }
+
+    [Fact]
     public void Batch_plan_is_a_seeded_permutation_per_epoch()
     {
         // Given a plan over 7 clips

@@ -41,4 +41,32 @@ public class SyncLossTests
         Assert.Equal(1f, SyncLoss.Loss(predicted, target, tensor(new[] { true, false })).item<float>(), 5);
         Assert.Equal(0f, SyncLoss.Loss(predicted, target, tensor(new[] { false, false })).item<float>(), 5);
     }
+
+    [Fact]
+    public void Event_target_marks_the_tokens_an_onset_falls_in()
+    {
+        var onsets = tensor(new float[] { 0, 0, 0, 1, 1, 0 }, [1, 6]);
+        Assert.Equal(new float[] { 0, 1, 1 }, SyncLoss.EventTarget(onsets, 2).data<float>().ToArray());
+        Assert.Throws<ArgumentException>(() => SyncLoss.EventTarget(zeros(1, 5), 2));
+    }
+
+    [Fact]
+    public void Event_loss_weighs_onsets_and_counts_only_shown_rows()
+    {
+        // Given logits 0 (p = ½) everywhere: each token costs ln 2, an onset token EventPositiveWeight × ln 2
+        var logits = zeros(2, 4);
+        var target = tensor(new float[] { 1, 0, 0, 0, 0, 0, 0, 0 }, [2, 4]);
+        var ln2 = Math.Log(2);
+
+        // Then row 1 alone: (w + 3) ln 2 / 4; both rows: (w + 7) ln 2 / 8; none: 0
+        var w = SyncLoss.EventPositiveWeight;
+        Assert.Equal((w + 3) * ln2 / 4, SyncLoss.EventLoss(logits, target, tensor(new[] { true, false })).item<float>(), 5);
+        Assert.Equal((w + 7) * ln2 / 8, SyncLoss.EventLoss(logits, target, tensor(new[] { true, true })).item<float>(), 5);
+        Assert.Equal(0f, SyncLoss.EventLoss(logits, target, tensor(new[] { false, false })).item<float>(), 5);
+
+        // And a confident right answer costs almost nothing, a confident wrong one a lot
+        var right = tensor(new float[] { 9, -9, -9, -9 }, [1, 4]);
+        Assert.True(SyncLoss.EventLoss(right, target.narrow(0, 0, 1), tensor(new[] { true })).item<float>() < 0.01);
+        Assert.True(SyncLoss.EventLoss(-right, target.narrow(0, 0, 1), tensor(new[] { true })).item<float>() > 5);
+    }
 }
