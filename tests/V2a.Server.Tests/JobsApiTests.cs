@@ -58,6 +58,23 @@ public sealed class JobsApiTests : IClassFixture<TestVideosFixture>
     }
 
     [Fact]
+    public async Task Room_tone_is_on_unless_the_form_turns_it_off()
+    {
+        using var factory = new ApiFactory();
+        var client = factory.ApiClient();
+
+        var plain = await Jobs.SubmitAsync(client, _media.Video());
+        var off = await Jobs.SubmitAsync(client, _media.Video(), new() { ["room_tone"] = "false" });
+        await Jobs.WaitDoneAsync(client, plain.Id);
+        var done = (await Jobs.WaitDoneAsync(client, off.Id))!;
+
+        Assert.True(plain.Request.RoomTone);
+        Assert.False(done.Request.RoomTone);
+        Assert.True(factory.Tone.Options[plain.Id].RoomTone);
+        Assert.False(factory.Tone.Options[off.Id].RoomTone);
+    }
+
+    [Fact]
     public async Task Serves_downloads_as_attachments_and_video_in_byte_ranges()
     {
         // Given a finished job

@@ -26,6 +26,9 @@ public sealed class ToneGenerator : ISoundtrackGenerator
 
     public ConcurrentDictionary<string, int> Started { get; } = new();
 
+    /// <summary>The options each job's generation was called with, by job id.</summary>
+    public ConcurrentDictionary<string, GenerateOptions> Options { get; } = new();
+
     public ConcurrentDictionary<string, int> Completed { get; } = new();
 
     public ConcurrentDictionary<string, int> Cancelled { get; } = new();
@@ -41,6 +44,7 @@ public sealed class ToneGenerator : ISoundtrackGenerator
     {
         var id = JobIdOf(options);
         Started.AddOrUpdate(id, 1, (_, n) => n + 1);
+        Options[id] = options;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {

@@ -37,7 +37,8 @@ public sealed record RequestView(
     long Seed,
     int? Steps,
     double? Cfg,
-    double? NegativeStrength);
+    double? NegativeStrength,
+    bool RoomTone);
 
 /// <param name="RealTimeFactor">Video seconds per wall-clock second of generation.</param>
 public sealed record ResultView(
@@ -81,7 +82,7 @@ public static class JobViews
             queuePosition,
             job.Attempts,
             job.Status == JobStatus.Running && job.Progress is { } p ? new ProgressView(p.Stage, p.Done, p.Total, p.Fraction, p.Detail) : null,
-            new RequestView(r.FileName, r.UploadBytes, r.VideoSeconds, r.Prompt, r.Negative, r.Candidates, r.Seed, r.Steps, r.Cfg, r.NegativeStrength),
+            new RequestView(r.FileName, r.UploadBytes, r.VideoSeconds, r.Prompt, r.Negative, r.Candidates, r.Seed, r.Steps, r.Cfg, r.NegativeStrength, r.RoomTone),
             job.Error,
             job.Status == JobStatus.Done && job.Result is { } res
                 ? new ResultView(res.GenerationId, res.ModelId, res.VideoSeconds, res.ElapsedSeconds, res.RealTimeFactor,

@@ -265,7 +265,22 @@ public static class JobsApi
             return x;
         }
 
-        var known = new[] { "prompt", "negative", "candidates", "seed", "steps", "cfg", "negative_strength" };
+        bool? Flag(string name)
+        {
+            if (!form.Fields.TryGetValue(name, out var value) || string.IsNullOrWhiteSpace(value))
+            {
+                return null;
+            }
+
+            return value.Trim().ToLowerInvariant() switch
+            {
+                "true" or "1" or "on" or "yes" => true,
+                "false" or "0" or "off" or "no" => false,
+                _ => throw new ApiException(StatusCodes.Status400BadRequest, $"{name} must be true or false"),
+            };
+        }
+
+        var known = new[] { "prompt", "negative", "candidates", "seed", "steps", "cfg", "negative_strength", "room_tone" };
         foreach (var name in form.Fields.Keys)
         {
             if (!known.Contains(name, StringComparer.OrdinalIgnoreCase))
@@ -287,6 +302,7 @@ public static class JobsApi
             Steps = (int?)Integer("steps", 1, options.MaxSteps),
             Cfg = Real("cfg", 0, MaxCfg),
             NegativeStrength = Real("negative_strength", 0, MaxCfg),
+            RoomTone = Flag("room_tone") ?? true,
         };
     }
 

@@ -54,6 +54,9 @@ public sealed record JobRequest
 
     /// <summary>How hard the negative prompt pushes away; null = the generator's default.</summary>
     public double? NegativeStrength { get; init; }
+
+    /// <summary>Room tone under the soundtrack (<see cref="GenerateOptions.RoomTone"/>); jobs stored before it existed had it.</summary>
+    public bool RoomTone { get; init; } = true;
 }
 
 /// <summary>One finished candidate; file names are relative to the job folder.</summary>

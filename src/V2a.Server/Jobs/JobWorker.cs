@@ -161,6 +161,7 @@ public sealed class JobWorker(
             Steps = request.Steps,
             Cfg = request.Cfg,
             NegativeStrength = request.NegativeStrength,
+            RoomTone = request.RoomTone,
             ModelDir = options.ModelDir,
         };
         var sink = new JobProgressSink(queue.Store, id, running, ProgressFlushInterval);
