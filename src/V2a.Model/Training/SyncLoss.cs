@@ -67,4 +67,91 @@ public static class SyncLoss
         var sq = (predicted - target).square() * w;
         return sq.sum() / (w.sum() * predicted.shape[1]).clamp_min(1);
     }
+
+    /// <summary>Area under the ROC curve of <paramref name="scores"/> for the 0/1 <paramref name="labels"/> (the chance that
+    /// a random onset token outscores a random other one; ties count half); NaN without both kinds.</summary>
+    public static double Auc(IReadOnlyList<float> scores, IReadOnlyList<float> labels)
+    {
+        var order = Enumerable.Range(0, scores.Count).OrderBy(i => scores[i]).ToArray();
+        double positiveRanks = 0;
+        long positives = 0;
+        for (var start = 0; start < order.Length;)
+        {
+            var end = start;
+            while (end + 1 < order.Length && scores[order[end + 1]] == scores[order[start]])
+            {
+                end++;
+            }
+
+            var rank = ((start + end) / 2.0) + 1; // tied scores share their mean rank
+            for (var k = start; k <= end; k++)
+            {
+                if (labels[order[k]] > 0.5f)
+                {
+                    positiveRanks += rank;
+                    positives++;
+                }
+            }
+
+            start = end + 1;
+        }
+
+        var negatives = scores.Count - positives;
+        return positives == 0 || negatives == 0 ? double.NaN
+            : (positiveRanks - (positives * (positives + 1) / 2.0)) / (positives * (double)negatives);
+    }
+
+    /// <summary>
+    /// Onset detection from the head's scores, as a detector would use it: in each row of <paramref name="rowLength"/>
+    /// tokens, the local maxima at or above the threshold that lets through as many tokens as there are onsets in all;
+    /// each onset is matched to at most one unused peak within ±<paramref name="tolerance"/> tokens.
+    /// </summary>
+    public static (double F1, int Hits, int FalseAlarms, int Misses) PeakF1(IReadOnlyList<float> scores, IReadOnlyList<float> labels,
+        int rowLength, int tolerance)
+    {
+        var onsets = labels.Count(v => v > 0.5f);
+        if (onsets == 0 || scores.Count == 0)
+        {
+            return (double.NaN, 0, 0, 0);
+        }
+
+        var threshold = scores.OrderByDescending(v => v).ElementAt(Math.Min(onsets, scores.Count) - 1);
+        int hits = 0, falseAlarms = 0, misses = 0;
+        for (var row = 0; row + rowLength <= scores.Count; row += rowLength)
+        {
+            var peaks = new List<int>();
+            for (var j = 0; j < rowLength; j++)
+            {
+                var x = scores[row + j];
+                if (x >= threshold && (j == 0 || x >= scores[row + j - 1]) && (j == rowLength - 1 || x > scores[row + j + 1]))
+                {
+                    peaks.Add(j);
+                }
+            }
+
+            var used = new HashSet<int>();
+            for (var j = 0; j < rowLength; j++)
+            {
+                if (labels[row + j] <= 0.5f)
+                {
+                    continue;
+                }
+
+                var match = peaks.Where(q => Math.Abs(q - j) <= tolerance && !used.Contains(q)).Select(q => (int?)q).FirstOrDefault();
+                if (match is { } m)
+                {
+                    used.Add(m);
+                    hits++;
+                }
+                else
+                {
+                    misses++;
+                }
+            }
+
+            falseAlarms += peaks.Count - used.Count;
+        }
+
+        return (2.0 * hits / Math.Max(1, (2 * hits) + falseAlarms + misses), hits, falseAlarms, misses);
+    }
 }

@@ -222,7 +222,7 @@ public static class Trainer
 
                     var entry = new LogEntry(step, windowLoss / windowSteps, scores?.Loss, lr, windowGrad / windowSteps, samplesPerSecond,
                         samplesSeen, state.TrainingSeconds + clock.Elapsed.TotalSeconds, scores?.FromNoise, scores?.FromNoiseEmpty,
-                        net.HasOnsetHead ? windowSync / windowSteps : null, scores?.Sync);
+                        net.HasOnsetHead ? windowSync / windowSteps : null, scores?.Sync, scores?.OnsetAuc, scores?.OnsetF1);
                     log.WriteLine(JsonSerializer.Serialize(entry, LineJson));
                     history.Add(entry);
                     windowClock.Restart();
@@ -375,7 +375,8 @@ public static class Trainer
     }
 
     /// <summary>Validation scores of the EMA weights at a checkpoint (see <see cref="LogEntry"/>).</summary>
-    private sealed record ValidationScores(double Loss, double FromNoise, double FromNoiseEmpty, double? Sync);
+    private sealed record ValidationScores(double Loss, double FromNoise, double FromNoiseEmpty, double? Sync, double? OnsetAuc = null,
+        double? OnsetF1 = null);
 
     /// <summary>Over up to ValClips validation clips (first window-length crop, first caption, no dropping, fixed
     /// noise and times, so checkpoints compare like with like): the mean loss, and the mean squared error of the
@@ -387,6 +388,9 @@ public static class Trainer
         var seconds = CropFor(config, val.Manifest, o.BatchSize, 1).Seconds;
         var generator = new Generator((ulong)Seeds.Mix(o.Seed, 0x7a1));
         double total = 0, fromNoise = 0, fromNoiseEmpty = 0, sync = 0;
+        var onsetScores = new List<float>();
+        var onsetLabels = new List<float>();
+        var tokensPerRow = 0;
         using var noGrad = torch.no_grad();
         for (var start = 0; start < n; start += o.BatchSize)
         {
@@ -398,6 +402,24 @@ public static class Trainer
             var (_, flowLoss, syncLoss) = BatchLoss(ema, batch, noText, no, generator, device);
             total += flowLoss.item<float>() * idx.Length;
             sync += (syncLoss?.item<float>() ?? 0) * idx.Length;
+            if (ema.HasOnsetHead && batch.Onsets is { } onsets)
+            {
+                // The head as an onset detector, on the clips whose events are annotated.
+                var shown = ema.PrepareConditions(batch.Frames.to(device), batch.TextIds.to(device), batch.TextMask.to(device),
+                    noText.to(device), no.to(device), batch.Sequence);
+                var logits = ema.PredictOnsets(shown).cpu();
+                var labels = SyncLoss.EventTarget(onsets, config.MelFramesPerToken);
+                tokensPerRow = (int)logits.shape[1];
+                var annotated = batch.OnsetsAnnotated!.data<bool>().ToArray();
+                for (var r = 0; r < idx.Length; r++)
+                {
+                    if (annotated[r])
+                    {
+                        onsetScores.AddRange(logits[r].data<float>().ToArray());
+                        onsetLabels.AddRange(labels[r].data<float>().ToArray());
+                    }
+                }
+            }
 
             var x1 = batch.Mel.to(device);
             var x0 = torch.randn(x1.shape, generator: generator).to(device);
@@ -420,8 +442,18 @@ public static class Trainer
             }
         }
 
-        return new ValidationScores(total / n, fromNoise / n, fromNoiseEmpty / n, ema.HasOnsetHead ? sync / n : null);
+        double? auc = null, f1 = null;
+        if (onsetLabels.Any(v => v > 0.5f))
+        {
+            auc = SyncLoss.Auc(onsetScores, onsetLabels);
+            f1 = SyncLoss.PeakF1(onsetScores, onsetLabels, tokensPerRow, OnsetTolerance(config)).F1;
+        }
+
+        return new ValidationScores(total / n, fromNoise / n, fromNoiseEmpty / n, ema.HasOnsetHead ? sync / n : null, auc, f1);
     }
+
+    /// <summary>Tokens either side within which the onset head's peak counts as a hit: one token (32 ms for the presets).</summary>
+    private static int OnsetTolerance(ModelConfig config) => Math.Max(1, (int)Math.Round(0.04 * config.TokenRate));
 
     /// <summary>Copies every weight of <paramref name="from"/> into the same-named one of <paramref name="to"/>. Unless
     /// <paramref name="targetMayHaveMore"/>, both must hold the same names; either way every source weight must land.</summary>
@@ -497,7 +529,10 @@ public static class Trainer
     /// <param name="SyncLoss">The auxiliary sync loss over the same steps (when the network has an onset head); Loss
     /// includes it, weighted.</param>
     /// <param name="ValSync">At checkpoints: the EMA model's sync loss on the validation clips.</param>
+    /// <param name="ValOnsetAuc">At checkpoints, with annotated onsets: how well the onset head ranks onset tokens above the
+    /// rest on the validation clips (<see cref="Training.SyncLoss.Auc"/>; 0.5 is chance).</param>
+    /// <param name="ValOnsetF1">The same head as a peak-picking onset detector, F1 within ±1 token (<see cref="Training.SyncLoss.PeakF1"/>).</param>
     public sealed record LogEntry(int Step, double Loss, double? ValLoss, double Lr, double GradNorm, double SamplesPerSecond,
         long SamplesSeen, double ElapsedSeconds, double? ValFromNoise = null, double? ValFromNoiseEmpty = null,
-        double? SyncLoss = null, double? ValSync = null);
+        double? SyncLoss = null, double? ValSync = null, double? ValOnsetAuc = null, double? ValOnsetF1 = null);
 }

@@ -69,4 +69,29 @@ public class SyncLossTests
         Assert.True(SyncLoss.EventLoss(right, target.narrow(0, 0, 1), tensor(new[] { true })).item<float>() < 0.01);
         Assert.True(SyncLoss.EventLoss(-right, target.narrow(0, 0, 1), tensor(new[] { true })).item<float>() > 5);
     }
+
+    [Fact]
+    public void Auc_is_the_share_of_onset_and_other_token_pairs_ranked_right()
+    {
+        // Onset 0.35 beats 0.1 but not 0.4; onset 0.8 beats both: 3 of 4 pairs
+        Assert.Equal(0.75, SyncLoss.Auc([0.1f, 0.4f, 0.35f, 0.8f], [0, 0, 1, 1]), 12);
+        Assert.Equal(0.5, SyncLoss.Auc([1f, 1f], [1, 0]), 12); // a tie counts half
+        Assert.True(double.IsNaN(SyncLoss.Auc([1f, 2f], [0, 0])));
+    }
+
+    [Fact]
+    public void Peak_f1_matches_each_onset_to_one_peak_above_the_onset_count_threshold()
+    {
+        // Given two rows of 6 tokens with onsets at 1 and 4, and at 0; 3 onsets, so the threshold is the 3rd score, 0.7
+        float[] scores = [0, 0.2f, 0.9f, 0.1f, 0.3f, 0.8f, /* row 2 */ 0.1f, 0, 0.2f, 0.7f, 0, 0];
+        float[] labels = [0, 1, 0, 0, 1, 0, /* row 2 */ 1, 0, 0, 0, 0, 0];
+
+        var (f1, hits, falseAlarms, misses) = SyncLoss.PeakF1(scores, labels, rowLength: 6, tolerance: 1);
+
+        // Then row 1's peaks at 2 and 5 hit its onsets within a token; row 2's peak at 3 is a false alarm and its onset a miss
+        Assert.Equal((2, 1, 1), (hits, falseAlarms, misses));
+        Assert.Equal(4.0 / 6, f1, 12);
+        Assert.Equal(0, SyncLoss.PeakF1(scores, labels, 6, tolerance: 0).Hits);
+    }
 }
+

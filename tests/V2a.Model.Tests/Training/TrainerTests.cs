@@ -171,6 +171,14 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
             .Select(l => JsonSerializer.Deserialize<Trainer.LogEntry>(l, ModelConfig.JsonOptions)!).ToList();
         Assert.All(log, e => Assert.InRange(e.SyncLoss!.Value, 1e-9, 100));
         Assert.All(log.Where(e => e.ValLoss is not null), e => Assert.InRange(e.ValSync!.Value, 1e-9, 100));
+
+        // And, the synthetic clips' flashes being annotated events, the head is scored as an onset detector there
+        Assert.All(log.Where(e => e.ValLoss is not null), e =>
+        {
+            Assert.InRange(e.ValOnsetAuc!.Value, 0, 1);
+            Assert.InRange(e.ValOnsetF1!.Value, 0, 1);
+        });
+        Assert.All(log.Where(e => e.ValLoss is null), e => Assert.Null(e.ValOnsetAuc));
     }
 
     [Fact]
