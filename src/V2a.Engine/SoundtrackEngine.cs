@@ -116,6 +116,7 @@ public sealed class SoundtrackEngine : IDisposable
                 Prompt = options.Prompt,
                 Negative = options.Negative,
                 Seed = seed,
+                RoomToneDbfs = options.RoomTone ? RoomTone.DefaultLevelDbfs : null,
                 GenerationId = generationId,
                 LedgerSha256 = _ledgerSha256,
                 WatermarkEnabled = key is not null,

@@ -99,6 +99,12 @@ public sealed class GenerateCliTests : IClassFixture<DebugModel>, IDisposable
         using var off = JsonDocument.Parse(File.ReadAllText(Path.Combine(without, "candidate-1.json")));
         Assert.True(on.RootElement.GetProperty("room_tone").GetBoolean());
         Assert.False(off.RootElement.GetProperty("room_tone").GetBoolean());
+
+        // And the provenance manifest says what was added under the sound
+        string RoomTone(string folder) => JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "candidate-1.wav.c2pa.json")))
+            .RootElement.ToString();
+        Assert.Contains("\"roomToneDbfs\":-68", RoomTone(with).Replace(" ", ""), StringComparison.Ordinal);
+        Assert.Contains("\"roomToneDbfs\":null", RoomTone(without).Replace(" ", ""), StringComparison.Ordinal);
     }
 
     [Fact]

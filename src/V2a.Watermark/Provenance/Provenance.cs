@@ -23,6 +23,9 @@ public sealed record ProvenanceInfo
 
     public long Seed { get; init; }
 
+    /// <summary>Level (RMS dBFS) of the room tone added under the generated soundtrack, or null when none was.</summary>
+    public double? RoomToneDbfs { get; init; }
+
     public required string GenerationId { get; init; }
 
     /// <summary>When the output was made (UTC).</summary>
@@ -134,6 +137,7 @@ public static class Provenance
             ["negativePrompt"] = info.Negative,
             ["seed"] = info.Seed,
             ["generationId"] = info.GenerationId,
+            ["roomToneDbfs"] = info.RoomToneDbfs,
         };
         var assertions = new JsonArray
         {
