@@ -183,7 +183,7 @@ public static class Trainer
                     var batch = data.Batch(plan.Indices(samplesSeen, batchSize), seconds, config, random);
                     var dropText = torch.rand(batchSize, generator: generator).lt(config.TextDropProbability).logical_or(batch.HasText.logical_not());
                     var dropVisual = torch.rand(batchSize, generator: generator).lt(config.VisualDropProbability);
-                    var (lossTensor, _, syncTensor) = BatchLoss(net, batch, dropText, dropVisual, generator, device);
+                    var (lossTensor, _, syncTensor, _) = BatchLoss(net, batch, dropText, dropVisual, generator, device);
                     optimizer.zero_grad();
                     lossTensor.backward();
                     gradNorm = nn.utils.clip_grad_norm_(parameters, o.GradClip);
@@ -353,8 +353,8 @@ public static class Trainer
     }
 
     /// <summary>The loss to minimise (flow matching, plus the weighted sync loss when the network has an onset
-    /// head), the flow-matching loss alone, and the sync loss alone (null without a head).</summary>
-    private static (Tensor Loss, Tensor Flow, Tensor? Sync) BatchLoss(SoundtrackNetwork net, TrainingBatch batch, Tensor dropText, Tensor dropVisual,
+    /// head), the flow-matching loss alone, the sync loss alone and the onset head's output (B, N) (both null without a head).</summary>
+    private static (Tensor Loss, Tensor Flow, Tensor? Sync, Tensor? Onsets) BatchLoss(SoundtrackNetwork net, TrainingBatch batch, Tensor dropText, Tensor dropVisual,
         Generator generator, Device device)
     {
         var cond = net.PrepareConditions(batch.Frames.to(device), batch.TextIds.to(device), batch.TextMask.to(device), dropText.to(device),
@@ -363,15 +363,16 @@ public static class Trainer
         var flow = FlowMatchingLoss.Loss((x, t) => net.PredictVelocity(x, t, cond), mel, generator, net.Config.UniformTimeFraction);
         if (!net.HasOnsetHead)
         {
-            return (flow, flow, null);
+            return (flow, flow, null, null);
         }
 
         var shown = dropVisual.logical_not();
+        var predicted = net.PredictOnsets(cond);
         var sync = batch.Onsets is { } onsets
-            ? SyncLoss.EventLoss(net.PredictOnsets(cond), SyncLoss.EventTarget(onsets.to(device), net.Config.MelFramesPerToken),
+            ? SyncLoss.EventLoss(predicted, SyncLoss.EventTarget(onsets.to(device), net.Config.MelFramesPerToken),
                 shown.logical_and(batch.OnsetsAnnotated!))
-            : SyncLoss.Loss(net.PredictOnsets(cond), SyncLoss.OnsetTarget(mel, net.Config.MelFramesPerToken), shown);
-        return (flow + (net.Config.SyncLossWeight * sync), flow, sync);
+            : SyncLoss.Loss(predicted, SyncLoss.OnsetTarget(mel, net.Config.MelFramesPerToken), shown);
+        return (flow + (net.Config.SyncLossWeight * sync), flow, sync, predicted);
     }
 
     /// <summary>Validation scores of the EMA weights at a checkpoint (see <see cref="LogEntry"/>).</summary>
@@ -399,15 +400,13 @@ public static class Trainer
             var batch = val.Batch(idx, seconds, config, random: null);
             var no = torch.zeros(idx.Length, dtype: ScalarType.Bool);
             var noText = no.logical_or(batch.HasText.logical_not());
-            var (_, flowLoss, syncLoss) = BatchLoss(ema, batch, noText, no, generator, device);
+            var (_, flowLoss, syncLoss, onsetOutput) = BatchLoss(ema, batch, noText, no, generator, device);
             total += flowLoss.item<float>() * idx.Length;
             sync += (syncLoss?.item<float>() ?? 0) * idx.Length;
-            if (ema.HasOnsetHead && batch.Onsets is { } onsets)
+            if (onsetOutput is not null && batch.Onsets is { } onsets)
             {
-                // The head as an onset detector, on the clips whose events are annotated.
-                var shown = ema.PrepareConditions(batch.Frames.to(device), batch.TextIds.to(device), batch.TextMask.to(device),
-                    noText.to(device), no.to(device), batch.Sequence);
-                var logits = ema.PredictOnsets(shown).cpu();
+                // The head as an onset detector (video shown), on the clips whose events are annotated.
+                var logits = onsetOutput.cpu();
                 var labels = SyncLoss.EventTarget(onsets, config.MelFramesPerToken);
                 tokensPerRow = (int)logits.shape[1];
                 var annotated = batch.OnsetsAnnotated!.data<bool>().ToArray();
