@@ -1,0 +1,99 @@
+using System.Text.Json;
+using TorchSharp;
+using V2a.Model;
+using V2a.Model.Conditions;
+using V2a.Model.Data;
+using static TorchSharp.torch;
+
+// Onset probe: can a fresh visual encoder of the small preset (plus a linear head) see on-screen sharp events?
+// Target: per video frame, 1 at the first frame at or after an on-screen event of a sharp-onset class (FoleyWorld's
+// annotations in CORPUS/meta.jsonl). Trains on 8 s clips of the shards' training split, batch 8, AdamW, and every
+// 100 steps prints the validation AUC and the F1 of peak picking within ±1 frame (threshold: as many frames as events).
+// Usage (bench/onset-probe/run.sh builds it): onset-probe SHARDS CORPUS LR STEPS [FRAME_SIZE=32]; the shards' frame size
+// must match (v2a data prepare --frame-size 64 for 64).
+TorchRuntime.Initialise(2);
+var inv = System.Globalization.CultureInfo.InvariantCulture;
+var sharp = V2a.Corpus.SoundClasses.All.Where(c => V2a.Corpus.SoundClasses.Info(c).Onset == V2a.Corpus.OnsetKind.Sharp).ToHashSet();
+var events = new Dictionary<string, List<double>>();
+foreach (var line in File.ReadLines(Path.Combine(args[1], "meta.jsonl")))
+{
+    using var d = JsonDocument.Parse(line);
+    var list = new List<double>();
+    foreach (var e in d.RootElement.GetProperty("events").EnumerateArray())
+        if (e.GetProperty("on_screen").GetBoolean() && sharp.Contains(e.GetProperty("class").GetString()!))
+            list.Add(e.GetProperty("t_start").GetDouble());
+    events[d.RootElement.GetProperty("id").GetString()!] = list;
+}
+var config = ModelConfig.FromPreset("small");
+if (args.Length > 4) config = config with { Video = config.Video with { FrameSize = int.Parse(args[4]) } };
+using var train = ShardDataset.Load(args[0], "train");
+using var val = ShardDataset.Load(args[0], "val");
+config = config with { TextVocabSize = train.Manifest.VocabSize, Normalisation = train.Manifest.Normalisation };
+const int F = 200;
+Tensor Target(ShardDataset ds, IReadOnlyList<int> idx)
+{
+    var t = new float[idx.Count * F];
+    for (var b = 0; b < idx.Count; b++)
+        foreach (var s in events[ds.ClipIds[idx[b]]])
+        {
+            var j = (int)Math.Ceiling(s * 25 - 1e-9); // first frame at or after the event
+            if (j < F) t[b * F + j] = 1;
+        }
+    return torch.tensor(t, [idx.Count, F]);
+}
+torch.manual_seed(1);
+var enc = new VisualEncoder(config);
+var head = nn.Linear(config.Dim, 1);
+var ps = enc.parameters().Concat(head.parameters()).ToList();
+var opt = optim.AdamW(ps, double.Parse(args[2], inv));
+var rnd = new Random(1);
+var valIdx = Enumerable.Range(0, val.Count).ToList();
+var valBatch = val.Batch(valIdx, 8.0, config, null);
+var valTarget = Target(val, valIdx);
+var posRate = valTarget.mean().item<float>();
+Console.WriteLine($"val clips {val.Count}, event frames {valTarget.sum().item<float>()}, rate {posRate:0.0000}");
+var pw = torch.tensor(new float[] { 10f });
+for (var step = 1; step <= int.Parse(args[3]); step++)
+{
+    using var scope = torch.NewDisposeScope();
+    var idx = Enumerable.Range(0, 8).Select(_ => rnd.Next(train.Count)).ToList();
+    var batch = train.Batch(idx, 8.0, config, null);
+    var logits = head.forward(enc.forward(batch.Frames)).squeeze(-1);
+    var loss = nn.functional.binary_cross_entropy_with_logits(logits, Target(train, idx), pos_weights: pw);
+    opt.zero_grad(); loss.backward(); nn.utils.clip_grad_norm_(ps, 1.0); opt.step();
+    if (step % 100 == 0)
+    {
+        using var ng = torch.no_grad();
+        enc.eval();
+        var vl = new List<Tensor>();
+        for (var s = 0; s < val.Count; s += 16)
+        {
+            var sub = valIdx.Skip(s).Take(16).ToList();
+            var vb = val.Batch(sub, 8.0, config, null);
+            vl.Add(head.forward(enc.forward(vb.Frames)).squeeze(-1));
+        }
+        var p = torch.cat(vl, 0);
+        enc.train();
+        var pv = p.flatten().data<float>().ToArray(); var tv = valTarget.flatten().data<float>().ToArray();
+        // AUC by ranks
+        var order = Enumerable.Range(0, pv.Length).OrderBy(i => pv[i]).ToArray();
+        double rankSum = 0; long npos = 0;
+        for (var r = 0; r < order.Length; r++) if (tv[order[r]] > 0.5) { rankSum += r + 1; npos++; }
+        var nneg = pv.Length - npos;
+        var auc = (rankSum - npos * (npos + 1) / 2.0) / (npos * (double)nneg);
+        // peak picking F1 at ±1 frame: local maxima above the top-rate threshold
+        var thr = pv.OrderByDescending(x => x).ElementAt((int)(npos * 1.0));
+        int tp = 0, fp = 0, fn = 0;
+        for (var b = 0; b < val.Count; b++)
+        {
+            var peaks = new List<int>();
+            for (var j = 0; j < F; j++) { var x = pv[b * F + j]; if (x >= thr && (j == 0 || x >= pv[b * F + j - 1]) && (j == F - 1 || x > pv[b * F + j + 1])) peaks.Add(j); }
+            var ev = Enumerable.Range(0, F).Where(j => tv[b * F + j] > 0.5).ToList();
+            var used = new HashSet<int>();
+            foreach (var e in ev) { var m = peaks.FirstOrDefault(q => Math.Abs(q - e) <= 1 && !used.Contains(q), -1); if (m >= 0) { used.Add(m); tp++; } else fn++; }
+            fp += peaks.Count - used.Count;
+        }
+        var f1 = 2.0 * tp / Math.Max(1, 2 * tp + fp + fn);
+        Console.WriteLine($"step {step} train {loss.item<float>():0.0000} val auc {auc:0.000} f1@1frame {f1:0.000} (tp {tp} fp {fp} fn {fn})");
+    }
+}
