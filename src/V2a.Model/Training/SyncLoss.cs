@@ -104,7 +104,8 @@ public static class SyncLoss
     /// <summary>
     /// Onset detection from the head's scores, as a detector would use it: in each row of <paramref name="rowLength"/>
     /// tokens, the local maxima at or above the threshold that lets through as many tokens as there are onsets in all;
-    /// each onset is matched to at most one unused peak within ±<paramref name="tolerance"/> tokens.
+    /// onsets and peaks are paired one to one within ±<paramref name="tolerance"/> tokens by
+    /// <see cref="V2a.Audio.OnsetDetector.Match"/>, the matcher the evaluation uses for onset times.
     /// </summary>
     public static (double F1, int Hits, int FalseAlarms, int Misses) PeakF1(IReadOnlyList<float> scores, IReadOnlyList<float> labels,
         int rowLength, int tolerance)
@@ -119,7 +120,7 @@ public static class SyncLoss
         int hits = 0, falseAlarms = 0, misses = 0;
         for (var row = 0; row + rowLength <= scores.Count; row += rowLength)
         {
-            var peaks = new List<int>();
+            var peaks = new List<double>();
             for (var j = 0; j < rowLength; j++)
             {
                 var x = scores[row + j];
@@ -129,27 +130,11 @@ public static class SyncLoss
                 }
             }
 
-            var used = new HashSet<int>();
-            for (var j = 0; j < rowLength; j++)
-            {
-                if (labels[row + j] <= 0.5f)
-                {
-                    continue;
-                }
-
-                var match = peaks.Where(q => Math.Abs(q - j) <= tolerance && !used.Contains(q)).Select(q => (int?)q).FirstOrDefault();
-                if (match is { } m)
-                {
-                    used.Add(m);
-                    hits++;
-                }
-                else
-                {
-                    misses++;
-                }
-            }
-
-            falseAlarms += peaks.Count - used.Count;
+            var onsetTokens = Enumerable.Range(0, rowLength).Where(j => labels[row + j] > 0.5f).Select(j => (double)j).ToList();
+            var matched = V2a.Audio.OnsetDetector.Match(onsetTokens, peaks, tolerance).Matched;
+            hits += matched;
+            misses += onsetTokens.Count - matched;
+            falseAlarms += peaks.Count - matched;
         }
 
         return (2.0 * hits / Math.Max(1, (2 * hits) + falseAlarms + misses), hits, falseAlarms, misses);
