@@ -33,6 +33,27 @@ public sealed record ModelConfig
     /// <summary>Channels of the per-frame visual CNN's three stride-2 convolutions.</summary>
     public int[] VisualChannels { get; init; } = [32, 64, 128];
 
+    /// <summary>Side of the cell grid the visual CNN ends at. Null: frame size / 8 (three stride-2 stages). When set
+    /// smaller, further stride-2 stages (last channel count) bring larger frames down to it, so a model that sees
+    /// 64×64 frames keeps the 4×4 grid, and the size, of one that sees 32×32.</summary>
+    public int? VisualCells { get; init; }
+
+    /// <summary>Stride-2 stages of the visual CNN: three, plus one per halving from frame size / 8 to <see cref="VisualCells"/>.</summary>
+    [JsonIgnore]
+    public int VisualStages
+    {
+        get
+        {
+            var stages = 3;
+            for (var side = Video.FrameSize / 8; VisualCells is { } cells && side > cells; side /= 2)
+            {
+                stages++;
+            }
+
+            return stages;
+        }
+    }
+
     /// <summary>Depth of the temporal convolution stack over per-frame visual features (25 fps).</summary>
     public int VisualTemporalLayers { get; init; } = 2;
 
@@ -161,6 +182,11 @@ public sealed record ModelConfig
         if (VisualChannels.Length != 3 || Video.FrameSize % 8 != 0)
         {
             throw new InvalidOperationException("the visual CNN has 3 stride-2 layers: frame size must be a multiple of 8");
+        }
+
+        if (VisualCells is { } cells && (cells < 1 || Video.FrameSize / 8 % cells != 0 || !int.IsPow2(Video.FrameSize / 8 / cells)))
+        {
+            throw new InvalidOperationException($"visual cells {cells}: frame size / 8 ({Video.FrameSize / 8}) must be that times a power of two");
         }
 
         foreach (var seconds in new[] { TrainSeconds, WindowSeconds })

@@ -110,7 +110,7 @@ public static class ModelPackage
         sb.AppendLine("## Architecture");
         sb.AppendLine(inv, $"- Preset `{c.Preset}`: {net.ParameterCount:N0} parameters ({weightsBytes / 1e6:0.0} MB fp32 safetensors, EMA weights).");
         sb.AppendLine(inv, $"- Transformer over audio tokens ({c.MelFramesPerToken} mel frames each, {c.TokenRate:0.##}/s): width {c.Dim}, {c.Layers} blocks, {c.Heads} heads; self-attention with rotary positions in time, cross-attention to text tokens and to visual tokens at {c.VisualTokenFps} fps (time-aligned rotary positions), frame-aligned visual features added to the audio tokens, adaLN timestep/condition modulation.");
-        sb.AppendLine(inv, $"- Visual encoder from scratch: {c.Video.FrameSize}×{c.Video.FrameSize} RGB frames plus frame differences at {c.Video.Fps} fps, per-frame CNN, temporal convolutions.");
+        sb.AppendLine(inv, $"- Visual encoder from scratch: {c.Video.FrameSize}×{c.Video.FrameSize} RGB frames plus frame differences at {c.Video.Fps} fps, per-frame CNN ({c.VisualStages} stride-2 stages), temporal convolutions.");
         sb.AppendLine(inv, $"- Text encoder: GPT-2 BPE (Microsoft.ML.Tokenizers) mapped to a compact vocabulary of {c.TextVocabSize} rows, {c.TextLayers} transformer layer(s), up to {c.TextMaxTokens} tokens; captions and transcripts both feed it.");
         sb.AppendLine(inv, $"- Audio: {c.Audio.SampleRate} Hz, n_fft {c.Audio.NFft}, hop {c.Audio.HopLength}, {c.Audio.MelBins} mel bins; vocoder Griffin-Lim.");
         sb.AppendLine();

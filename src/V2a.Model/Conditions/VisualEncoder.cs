@@ -8,13 +8,14 @@ namespace V2a.Model.Conditions;
 /// Frames at the video rate (25 fps) → one feature per frame (B, F, D), trained from scratch. Each frame's
 /// input is its appearance (RGB) and its motion (the difference to the previous frame), through a small CNN
 /// with shared weights (three stride-2 convolutions, so a 32×32 frame ends as 4×4 cells, whose layout is
-/// kept); a stack of residual temporal convolutions then mixes neighbouring frames (±1 frame = ±40 ms a layer).
+/// kept; larger frames may get more stride-2 stages down to <see cref="ModelConfig.VisualCells"/>); a stack of residual temporal convolutions then mixes neighbouring frames (±1 frame = ±40 ms a layer).
 /// </summary>
 public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
 {
     private readonly Conv2d conv1;
     private readonly Conv2d conv2;
     private readonly Conv2d conv3;
+    private readonly ModuleList<Conv2d> down;
     private readonly Linear frame_proj;
     private readonly ModuleList<Conv1d> temporal;
     private readonly LayerNorm norm;
@@ -25,7 +26,13 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
         conv1 = nn.Conv2d(6, c[0], 3, stride: 2, padding: 1);
         conv2 = nn.Conv2d(c[0], c[1], 3, stride: 2, padding: 1);
         conv3 = nn.Conv2d(c[1], c[2], 3, stride: 2, padding: 1);
-        var cells = config.Video.FrameSize / 8;
+        down = new ModuleList<Conv2d>();
+        for (var i = 3; i < config.VisualStages; i++)
+        {
+            down.Add(nn.Conv2d(c[2], c[2], 3, stride: 2, padding: 1));
+        }
+
+        var cells = config.Video.FrameSize >> config.VisualStages;
         frame_proj = nn.Linear(c[2] * cells * cells, config.Dim);
         temporal = new ModuleList<Conv1d>();
         for (var i = 0; i < config.VisualTemporalLayers; i++)
@@ -49,6 +56,11 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
         x = nn.functional.gelu(conv1.forward(x));
         x = nn.functional.gelu(conv2.forward(x));
         x = nn.functional.gelu(conv3.forward(x)); // (B·F, C, S/8, S/8)
+        foreach (var conv in down)
+        {
+            x = nn.functional.gelu(conv.forward(x)); // halves again, down to the config's cell grid
+        }
+
         var h = frame_proj.forward(x.flatten(1)).view(b, f, -1).transpose(1, 2); // (B, D, F)
         foreach (var conv in temporal)
         {

@@ -60,6 +60,10 @@ public sealed record TrainOptions
     /// package's <see cref="ModelConfig.SyncLossWeight"/>. Null keeps it; a resumed run keeps its checkpoint's.</summary>
     public double? SyncLossWeight { get; init; }
 
+    /// <summary>Frame side the visual encoder of a fresh run sees, instead of the preset's; the preset's cell grid
+    /// (and so its size) is kept with extra stride-2 stages (<see cref="ModelConfig.VisualCells"/>). Null: the preset's.</summary>
+    public int? FrameSize { get; init; }
+
     public int KeepCheckpoints { get; init; } = 2;
 
     /// <summary>Validation clips scored at each checkpoint (EMA weights, fixed noise).</summary>
@@ -275,6 +279,23 @@ public static class Trainer
     internal static ModelConfig ConfigFor(TrainOptions o, ShardManifest manifest)
     {
         var config = o.Config ?? ModelConfig.FromPreset(o.Preset);
+        if (o.FrameSize is { } size && size != config.Video.FrameSize)
+        {
+            config = config with
+            {
+                VisualCells = config.VisualCells ?? config.Video.FrameSize / 8,
+                Video = config.Video with { FrameSize = size },
+            };
+            try
+            {
+                config.Validate();
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new BadInputException(null, $"--frame-size {size}: {e.Message}");
+            }
+        }
+
         return config with
         {
             TextVocabSize = manifest.VocabSize,
@@ -310,7 +331,7 @@ public static class Trainer
         if (config.Video.FrameSize != manifest.Video.FrameSize || Math.Abs(config.Video.Fps - manifest.Video.Fps) > 1e-9)
         {
             throw new BadInputException(dataDir,
-                $"holds {manifest.Video.FrameSize}x{manifest.Video.FrameSize} frames at {manifest.Video.Fps} fps, the '{config.Preset}' model needs {config.Video.FrameSize}x{config.Video.FrameSize} at {config.Video.Fps}; run 'v2a data prepare --frame-size {config.Video.FrameSize}'");
+                $"holds {manifest.Video.FrameSize}x{manifest.Video.FrameSize} frames at {manifest.Video.Fps} fps, the '{config.Preset}' model needs {config.Video.FrameSize}x{config.Video.FrameSize} at {config.Video.Fps}; prepare them with 'v2a data prepare --frame-size {config.Video.FrameSize}' or train a new run with 'v2a train --frame-size {manifest.Video.FrameSize}'");
         }
 
         if (config.Audio != manifest.Audio)

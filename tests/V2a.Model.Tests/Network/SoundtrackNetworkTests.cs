@@ -75,6 +75,37 @@ public class SoundtrackNetworkTests
     }
 
     [Fact]
+    public void Larger_frames_keep_the_cell_grid_and_the_size_with_one_more_stage_per_doubling()
+    {
+        // Given the debug network at its own 16×16 frames, and the same preset at 32×32 and 64×64 with its 2×2 cell grid kept
+        var config = TestSupport.Debug();
+        var cells = config.Video.FrameSize / 8;
+        using var net = TestSupport.Network(config);
+        var c = config.VisualChannels[2];
+        foreach (var (size, stages) in new[] { (32, 4), (64, 5) })
+        {
+            var larger = config with { VisualCells = cells, Video = config.Video with { FrameSize = size } };
+            larger.Validate();
+            using var big = TestSupport.Network(larger);
+
+            // Then each doubling adds one stride-2 stage of C→C 3×3 weights and bias, and nothing else grows
+            Assert.Equal(stages, larger.VisualStages);
+            Assert.Equal(net.ParameterCount + ((stages - 3) * ((c * c * 9) + c)), big.ParameterCount);
+
+            // And it predicts the mel shape from frames of that size
+            using var scope = torch.NewDisposeScope();
+            var seq = larger.Sequence(1.28);
+            var (frames, ids, mask) = TestSupport.Inputs(larger, seq, batch: 1);
+            var condBig = big.PrepareConditions(frames, ids, mask, TestSupport.Flags(false), TestSupport.Flags(false), seq);
+            var v = big.PredictVelocity(torch.randn(1, larger.Audio.MelBins, seq.MelFrames), torch.tensor(new[] { 0.5f }), condBig);
+            Assert.Equal(new long[] { 1, larger.Audio.MelBins, seq.MelFrames }, v.shape);
+        }
+
+        // And a grid that no halving reaches is refused
+        Assert.Throws<InvalidOperationException>(() => (config with { VisualCells = 3, Video = config.Video with { FrameSize = 64 } }).Validate());
+    }
+
+    [Fact]
     public void Config_round_trips_through_json()
     {
         // Given a config with normalisation stats

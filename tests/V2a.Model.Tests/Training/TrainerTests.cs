@@ -116,6 +116,27 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
+    public void A_run_told_a_larger_frame_size_keeps_the_presets_cell_grid_and_its_package_records_both()
+    {
+        // Given a preset that sees 8×8 frames (a 1×1 cell grid) and the fixture's 16×16 shards
+        var preset = TrainingCorpusFixture.Config with { Video = TrainingCorpusFixture.Config.Video with { FrameSize = 8 } };
+        var run = Path.Combine(fixture.Root, "larger-frames");
+
+        // When a run is told --frame-size 16
+        var result = Trainer.Run(Options(run, 2) with { Config = preset, FrameSize = 16, WritePackage = true }, NullProgress.Instance);
+
+        // Then its package sees 16×16 frames through one more stride-2 stage down to the preset's 1×1 grid
+        using var model = SoundtrackModel.Load(result.PackageDir!);
+        Assert.Equal(16, model.Config.Video.FrameSize);
+        Assert.Equal(1, model.Config.VisualCells);
+        Assert.Equal(4, model.Config.VisualStages);
+
+        // And without it the preset's own frame size does not fit the shards, and the error names the way out
+        var e = Assert.Throws<BadInputException>(() => Trainer.Run(Options(Path.Combine(fixture.Root, "small-frames"), 2) with { Config = preset }, NullProgress.Instance));
+        Assert.Contains("--frame-size", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_new_run_can_start_from_a_packages_weights()
     {
         // Given a package from a short run
