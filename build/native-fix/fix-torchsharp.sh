@@ -38,7 +38,9 @@ fi
 # Work on a copy, then rename: an interrupted fix never leaves a half-patched shim.
 tmp="$shim.v2a-tmp"
 cp "$shim" "$tmp"
-cp "$tools/libv2a_iosinit.so" "$dir/libv2a_iosinit.so"
+# Replace, never overwrite in place: a running v2a has these libraries mapped.
+cp "$tools/libv2a_iosinit.so" "$dir/libv2a_iosinit.so.v2a-tmp"
+mv "$dir/libv2a_iosinit.so.v2a-tmp" "$dir/libv2a_iosinit.so"
 patchelf --clear-symbol-version _ZSt21ios_base_library_initv "$tmp"
 "$tools/weaken_verneed" "$tmp" GLIBCXX_3.4.32 || true   # 1 = no such requirement left: nothing to weaken
 if ! patchelf --print-needed "$tmp" | grep -qx libv2a_iosinit.so; then
