@@ -67,11 +67,14 @@ public sealed class BrowserTests : IClassFixture<TestVideosFixture>, IDisposable
         await page.FillAsync("#prompt", "waves on a pebble beach");
         await page.FillAsync("#candidates", "2");
         await page.FillAsync("#seed", "7");
+        await Expect(page.Locator("#room-tone")).ToBeCheckedAsync();
+        await page.UncheckAsync("#room-tone");
         await page.ClickAsync("#submit");
 
         // Then live progress shows while it works
         await Expect(page.Locator("#job-progress .label")).ToContainTextAsync("generating", new() { Timeout = 20_000 });
         await Expect(page.Locator("#job-title")).ToHaveTextAsync("beach.mp4");
+        await Expect(page.Locator("#job-meta")).ToContainTextAsync("no room tone");
         Directory.CreateDirectory(ScreenshotDir);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDir, "job-running.png") });
 
@@ -105,6 +108,7 @@ public sealed class BrowserTests : IClassFixture<TestVideosFixture>, IDisposable
         await Expect(reopened.Locator(".candidate video")).ToHaveCountAsync(2);
         Assert.Empty(consoleErrors);
         Assert.Equal(1, generator.Completed.Values.Single());
+        Assert.False(generator.Options.Values.Single().RoomTone, "the unticked room-tone box did not reach the generator");
     }
 
     private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);

@@ -97,6 +97,7 @@ function submit(e) {
     const v = $(name).value.trim();
     if (v !== '') form.append(name, v);
   }
+  if (!$('room-tone').checked) form.append('room_tone', 'false');
   form.append('video', state.file, state.file.name);
 
   // XMLHttpRequest rather than fetch: it reports upload progress.
@@ -215,6 +216,7 @@ function renderJob(job) {
     `${r.candidates} candidate${r.candidates > 1 ? 's' : ''}`,
     `seed ${r.seed}`,
     r.steps ? `${r.steps} steps` : null,
+    r.roomTone === false ? 'no room tone' : null,
     secs(r.videoSeconds),
   ].filter(Boolean);
   if (job.result) bits.push(`generated in ${secs(job.result.elapsedSeconds)} (${job.result.realTimeFactor.toFixed(1)}× real time)`);
