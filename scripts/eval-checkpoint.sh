@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Evaluates a training run's latest checkpoint while the run goes on (or after it stopped), without touching it:
+#   1. copies the checkpoint into a scratch run folder beside OUT,
+#   2. "resumes" it for zero steps there, which writes a model package from its EMA weights (card, ledger),
+#   3. runs the model card's evaluation on it (16 held-out clips x 2 seeds, prompt tests on).
+# Usage: scripts/eval-checkpoint.sh RUN SHARDS CORPUS OUT [CLIPS]
+#   RUN     a 'v2a train --out' folder          SHARDS  the shards it trains on (their val split is held out)
+#   CORPUS  the corpus the shards came from     OUT     where the package (OUT/model), eval.json and report go
+# Settings (environment): V2A (the CLI to run, default ./v2a; point it at a copy of the build while you rebuild).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+run=${1:?usage: eval-checkpoint.sh RUN SHARDS CORPUS OUT [CLIPS]}
+shards=${2:?shards folder}
+corpus=${3:?corpus folder}
+out=${4:?output folder}
+clips=${5:-16}
+v2a=${V2A:-./v2a}
+
+ckpt=$(cat "$run/latest")
+step=$((10#${ckpt#ckpt-}))
+scratch="$out/run"
+rm -rf "$scratch"
+mkdir -p "$scratch"
+cp -r "$run/$ckpt" "$scratch/"
+cp "$run/latest" "$scratch/latest"
+[ -f "$run/train.jsonl" ] && cp "$run/train.jsonl" "$scratch/train.jsonl"
+"$v2a" train --data "$shards" --out "$scratch" --resume --steps "$step" >/dev/null
+rm -rf "$out/model"
+mv "$scratch/model" "$out/model"
+rm -rf "$scratch"
+"$v2a" eval --model "$out/model" --data "$corpus" --shards "$shards" --split val --clips "$clips" --seeds 2 \
+  --json "$out/eval.json" --report "$out/report"
+echo "eval-checkpoint: step $step of $run evaluated into $out (eval.json, report/)"
