@@ -97,9 +97,9 @@ public sealed record ModelConfig
     /// linear head reads the frame-aligned visual features at each audio token and is trained to tell when sounds
     /// start (<see cref="Training.SyncLoss"/>): from annotated on-screen onsets when the shards carry them, else from
     /// the real audio's onset strength — a dense, direct signal meant to teach the visual encoder timing. Experimental:
-    /// with annotated onsets the small preset's encoder learns to find them (F1 0.38 within 32 ms on held-out clips),
-    /// but a 3,000-step fine-tune of the default with it did not improve the generated onsets; with the audio's onset
-    /// strength it learned nothing in 750 steps (models/default/MODEL_CARD.md, "What limits it").</summary>
+    /// a 3,000-step fine-tune of the default with annotated onsets did not improve the generated onsets, but a run
+    /// trained with them from step 0 on 64×64 frames did (median onset error 20 ms at step 5,250 against the default's
+    /// 39 ms); with the audio's onset strength it learned nothing in 750 steps (models/default/MODEL_CARD.md).</summary>
     public double SyncLossWeight { get; init; }
 
     /// <summary>Base of the rotary position frequencies; positions are in audio tokens (time × token rate).</summary>
