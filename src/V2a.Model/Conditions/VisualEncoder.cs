@@ -8,7 +8,8 @@ namespace V2a.Model.Conditions;
 /// Frames at the video rate (25 fps) → one feature per frame (B, F, D), trained from scratch. Each frame's
 /// input is its appearance (RGB) and its motion (the difference to the previous frame), through a small CNN
 /// with shared weights (three stride-2 convolutions, so a 32×32 frame ends as 4×4 cells, whose layout is
-/// kept; larger frames may get more stride-2 stages down to <see cref="ModelConfig.VisualCells"/>); a stack of residual temporal convolutions then mixes neighbouring frames (±1 frame = ±40 ms a layer).
+/// kept; larger frames may get more stride-2 stages down to <see cref="ModelConfig.VisualCells"/>); a stack of
+/// residual temporal convolutions then mixes neighbouring frames (±1 frame = ±40 ms a layer).
 /// </summary>
 public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
 {
