@@ -99,7 +99,7 @@ public sealed record ModelConfig
     /// the real audio's onset strength — a dense, direct signal meant to teach the visual encoder timing. Experimental:
     /// a 3,000-step fine-tune of the default with annotated onsets did not improve the generated onsets, but a run
     /// trained with them from step 0 on 64×64 frames did (onset F1 0.38–0.43 against the default's 0.26, median error
-    /// 20–31 ms against 39 ms, at steps 4,000–5,750); with the audio's onset strength it learned nothing in 750 steps (models/default/MODEL_CARD.md).</summary>
+    /// 20–31 ms against 39 ms, at steps 4,000–6,000); with the audio's onset strength it learned nothing in 750 steps (models/default/MODEL_CARD.md).</summary>
     public double SyncLossWeight { get; init; }
 
     /// <summary>Base of the rotary position frequencies; positions are in audio tokens (time × token rate).</summary>
