@@ -45,21 +45,41 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Frames the per-frame CNN takes at once when no gradient is kept (generation, evaluation).</summary>
+    internal const int InferenceFrameChunk = 64;
+
     /// <param name="frames">(B, F, S, S, 3) uint8 RGB frames, F consecutive frames at the video rate.</param>
     /// <returns>(B, F, D): feature of each frame, in the frame's time.</returns>
     public override Tensor forward(Tensor frames)
     {
         var (b, f, s) = (frames.shape[0], frames.shape[1], frames.shape[2]);
-        var rgb = frames.to_type(ScalarType.Float32).div(255).permute(0, 1, 4, 2, 3); // (B, F, 3, S, S) in [0, 1]
-        // Motion: frame minus previous frame; the first frame of the stretch has no predecessor, so zero.
-        var diff = torch.cat([torch.zeros_like(rgb.narrow(1, 0, 1)), rgb.narrow(1, 1, f - 1) - rgb.narrow(1, 0, f - 1)], 1);
-        var x = torch.cat([(rgb - 0.5) * 4, diff * 4], 2).reshape(b * f, 6, s, s); // (B·F, 6, S, S)
-        x = nn.functional.gelu(conv1.forward(x));
-        x = nn.functional.gelu(conv2.forward(x));
-        x = nn.functional.gelu(conv3.forward(x)); // (B·F, C, S/8, S/8)
-        foreach (var conv in down)
+        Tensor x;
+        using (var input = torch.NewDisposeScope())
         {
-            x = nn.functional.gelu(conv.forward(x)); // halves again, down to the config's cell grid
+            var rgb = frames.to_type(ScalarType.Float32).div(255).permute(0, 1, 4, 2, 3); // (B, F, 3, S, S) in [0, 1]
+            // Motion: frame minus previous frame; the first frame of the stretch has no predecessor, so zero.
+            var diff = torch.cat([torch.zeros_like(rgb.narrow(1, 0, 1)), rgb.narrow(1, 1, f - 1) - rgb.narrow(1, 0, f - 1)], 1);
+            x = input.MoveToOuter(torch.cat([(rgb - 0.5) * 4, diff * 4], 2).reshape(b * f, 6, s, s)); // (B·F, 6, S, S)
+        }
+
+        if (torch.is_grad_enabled() || b * f <= InferenceFrameChunk)
+        {
+            x = Cells(x);
+        }
+        else
+        {
+            // Generating: run the per-frame CNN a chunk of frames at a time and free each chunk's activations at once,
+            // so the peak is one chunk's (at 64×64, all 200 frames of a guided window at once held ~0.3 GB).
+            var parts = new List<Tensor>();
+            for (long start = 0; start < b * f; start += InferenceFrameChunk)
+            {
+                using var scope = torch.NewDisposeScope();
+                parts.Add(scope.MoveToOuter(Cells(x.narrow(0, start, Math.Min(InferenceFrameChunk, (b * f) - start)))));
+            }
+
+            x.Dispose();
+            x = torch.cat(parts, 0);
+            parts.ForEach(p => p.Dispose());
         }
 
         var h = frame_proj.forward(x.flatten(1)).view(b, f, -1).transpose(1, 2); // (B, D, F)
@@ -69,5 +89,19 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
         }
 
         return norm.forward(h.transpose(1, 2)); // (B, F, D)
+    }
+
+    /// <summary>The per-frame CNN: (N, 6, S, S) → (N, C, cells, cells).</summary>
+    private Tensor Cells(Tensor x)
+    {
+        x = nn.functional.gelu(conv1.forward(x));
+        x = nn.functional.gelu(conv2.forward(x));
+        x = nn.functional.gelu(conv3.forward(x)); // (N, C, S/8, S/8)
+        foreach (var conv in down)
+        {
+            x = nn.functional.gelu(conv.forward(x)); // halves again, down to the config's cell grid
+        }
+
+        return x;
     }
 }

@@ -106,6 +106,31 @@ public class SoundtrackNetworkTests
     }
 
     [Fact]
+    public void Visual_features_are_the_same_when_generation_encodes_frames_a_chunk_at_a_time()
+    {
+        // Given the debug visual encoder and 2 clips of 3.2 s (160 frames: more than one inference chunk, not a multiple)
+        var config = TestSupport.Debug();
+        using var encoder = new V2a.Model.Conditions.VisualEncoder(config);
+        encoder.eval();
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(3);
+        var frames = torch.randint(0, 256, [2, 80, config.Video.FrameSize, config.Video.FrameSize, 3]).to_type(ScalarType.Byte);
+        Assert.True(2 * 80 > V2a.Model.Conditions.VisualEncoder.InferenceFrameChunk);
+
+        // When it encodes them with gradients on (all frames at once, as in training) and off (chunked, as in generation)
+        var whole = encoder.forward(frames);
+        Tensor chunked;
+        using (torch.no_grad())
+        {
+            chunked = encoder.forward(frames);
+        }
+
+        // Then every feature is the same
+        Assert.Equal(whole.shape, chunked.shape);
+        Assert.True(torch.allclose(whole.detach(), chunked, rtol: 1e-5, atol: 1e-6), $"max difference {(whole.detach() - chunked).abs().max().item<float>()}");
+    }
+
+    [Fact]
     public void Config_round_trips_through_json()
     {
         // Given a config with normalisation stats
