@@ -8,7 +8,8 @@ using static TorchSharp.torch;
 // Onset probe: can a fresh visual encoder of the small preset (plus a linear head) see on-screen sharp events?
 // Target: per video frame, 1 at the first frame at or after an on-screen event of a sharp-onset class (FoleyWorld's
 // annotations in CORPUS/meta.jsonl). Trains on 8 s clips of the shards' training split, batch 8, AdamW, and every
-// 100 steps prints the validation AUC and the F1 of peak picking within ±1 frame (threshold: as many frames as events).
+// 100 steps prints the validation AUC and the F1 of peak picking within ±1 frame (threshold: as many frames as events),
+// scored by SyncLoss.Auc / SyncLoss.PeakF1 like the trainer's onset head.
 // Usage (bench/onset-probe/run.sh builds it): onset-probe SHARDS CORPUS LR STEPS [FRAME_SIZE=32]; the shards' frame size
 // must match (v2a data prepare --frame-size 64 for 64).
 TorchRuntime.Initialise(2);
@@ -75,25 +76,9 @@ for (var step = 1; step <= int.Parse(args[3]); step++)
         var p = torch.cat(vl, 0);
         enc.train();
         var pv = p.flatten().data<float>().ToArray(); var tv = valTarget.flatten().data<float>().ToArray();
-        // AUC by ranks
-        var order = Enumerable.Range(0, pv.Length).OrderBy(i => pv[i]).ToArray();
-        double rankSum = 0; long npos = 0;
-        for (var r = 0; r < order.Length; r++) if (tv[order[r]] > 0.5) { rankSum += r + 1; npos++; }
-        var nneg = pv.Length - npos;
-        var auc = (rankSum - npos * (npos + 1) / 2.0) / (npos * (double)nneg);
-        // peak picking F1 at ±1 frame: local maxima above the top-rate threshold
-        var thr = pv.OrderByDescending(x => x).ElementAt((int)(npos * 1.0));
-        int tp = 0, fp = 0, fn = 0;
-        for (var b = 0; b < val.Count; b++)
-        {
-            var peaks = new List<int>();
-            for (var j = 0; j < F; j++) { var x = pv[b * F + j]; if (x >= thr && (j == 0 || x >= pv[b * F + j - 1]) && (j == F - 1 || x > pv[b * F + j + 1])) peaks.Add(j); }
-            var ev = Enumerable.Range(0, F).Where(j => tv[b * F + j] > 0.5).ToList();
-            var used = new HashSet<int>();
-            foreach (var e in ev) { var m = peaks.FirstOrDefault(q => Math.Abs(q - e) <= 1 && !used.Contains(q), -1); if (m >= 0) { used.Add(m); tp++; } else fn++; }
-            fp += peaks.Count - used.Count;
-        }
-        var f1 = 2.0 * tp / Math.Max(1, 2 * tp + fp + fn);
+        // The trainer's detector scores (val_onset_auc / val_onset_f1), here at ±1 video frame.
+        var auc = V2a.Model.Training.SyncLoss.Auc(pv, tv);
+        var (f1, tp, fp, fn) = V2a.Model.Training.SyncLoss.PeakF1(pv, tv, F, 1);
         Console.WriteLine($"step {step} train {loss.item<float>():0.0000} val auc {auc:0.000} f1@1frame {f1:0.000} (tp {tp} fp {fp} fn {fn})");
     }
 }
