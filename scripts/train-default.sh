@@ -1,31 +1,37 @@
 #!/usr/bin/env bash
 # Builds the default model end to end and installs it in models/default:
 #   1. a FoleyWorld corpus      (v2a corpus make, resumable)
-#   2. training shards          (v2a data prepare, split val=0.05 by clip id)
-#   3. the `small` preset       (v2a train, checkpoints every 250 steps; --resume after a kill)
+#   2. training shards          (v2a data prepare, 64x64 frames, split val=0.05 by clip id, annotated onsets)
+#   3. the `small` preset       (v2a train seeing 64x64 frames, with the annotated sync loss; checkpoints every 250
+#                                steps; --resume after a kill)
 #   4. the package              (RUN/model → models/default: config, EMA weights, vocab, card, ledger)
 # Every stage is resumable: run the script again after a kill and it continues where it stopped.
 # Settings (environment): V2A_TRAIN_WORK (work folder, default .v2a/train-default), V2A_TRAIN_CLIPS
-# (corpus size, default 2000), V2A_TRAIN_STEPS (default 8000 ≈ 2 h on 2 cores at ~15 samples/s),
-# V2A_TRAIN_SEED (default 1).
+# (corpus size, default 2000), V2A_TRAIN_STEPS (default 8000 ≈ 3.5 h on 2 cores at 9-12 samples/s),
+# V2A_TRAIN_SEED (default 1), V2A_TRAIN_FRAME_SIZE (frames the visual encoder sees, default 64; 32 is the preset's),
+# V2A_TRAIN_SYNC_LOSS (weight of the onset head's loss, default 0.5; 0 turns it off).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${V2A_TRAIN_WORK:-.v2a/train-default}
 clips=${V2A_TRAIN_CLIPS:-2000}
 steps=${V2A_TRAIN_STEPS:-8000}
 seed=${V2A_TRAIN_SEED:-1}
+frame=${V2A_TRAIN_FRAME_SIZE:-64}
+sync=${V2A_TRAIN_SYNC_LOSS:-0.5}
 mkdir -p "$work"
 
 ./v2a corpus make --out "$work/corpus" --clips "$clips" --seed "$seed" --jobs 2
 
 # Prepare unless the shards are complete and newer than the corpus.
-if [ ! -f "$work/shards/manifest.json" ] || [ "$work/corpus/meta.jsonl" -nt "$work/shards/manifest.json" ]; then
-  ./v2a data prepare "$work/corpus" --out "$work/shards" --split val=0.05
+shards="$work/shards$frame"
+if [ ! -f "$shards/manifest.json" ] || [ "$work/corpus/meta.jsonl" -nt "$shards/manifest.json" ]; then
+  ./v2a data prepare "$work/corpus" --out "$shards" --split val=0.05 --frame-size "$frame"
 fi
 
 resume=()
 [ -f "$work/run/latest" ] && resume=(--resume)
-./v2a train --data "$work/shards" --preset small --out "$work/run" --steps "$steps" --checkpoint-every 250 --seed "$seed" "${resume[@]}"
+./v2a train --data "$shards" --preset small --frame-size "$frame" --sync-loss "$sync" --out "$work/run" \
+  --steps "$steps" --checkpoint-every 250 --seed "$seed" "${resume[@]}"
 
 weights="$work/run/model/model.safetensors"
 size=$(stat -c %s "$weights")
