@@ -204,7 +204,6 @@ public static class Trainer
                 windowSync += syncLoss;
                 windowGrad += gradNorm;
                 windowSteps++;
-                lastLoss = loss;
                 if (windowClock.Elapsed.TotalSeconds > 0)
                 {
                     samplesPerSecond = windowSamples / windowClock.Elapsed.TotalSeconds;
@@ -229,6 +228,7 @@ public static class Trainer
                         net.HasOnsetHead ? windowSync / windowSteps : null, scores?.Sync, scores?.OnsetAuc, scores?.OnsetF1);
                     log.WriteLine(JsonSerializer.Serialize(entry, LineJson));
                     history.Add(entry);
+                    lastLoss = entry.Loss; // the mean over the log window, not one step's (steps swing by 2× or more)
                     windowClock.Restart();
                     windowSamples = 0;
                     windowLoss = windowGrad = windowSync = 0;

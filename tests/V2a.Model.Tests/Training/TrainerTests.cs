@@ -116,6 +116,29 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
+    public void The_final_training_loss_is_the_mean_of_the_last_log_window_not_one_steps_loss()
+    {
+        // Given the same 4-step run logged every step, and logged once at its end with its package written
+        var everyStep = Path.Combine(fixture.Root, "loss-every-step");
+        Trainer.Run(Options(everyStep, 4) with { CheckpointEvery = 4 }, NullProgress.Instance);
+        var once = Path.Combine(fixture.Root, "loss-once");
+        var result = Trainer.Run(Options(once, 4) with { CheckpointEvery = 4, LogEvery = 10, WritePackage = true }, NullProgress.Instance);
+
+        // Then the single log line, the result and the card give the mean of the four steps' losses
+        List<Trainer.LogEntry> Log(string run) => File.ReadAllLines(Path.Combine(run, Trainer.LogFile))
+            .Select(l => JsonSerializer.Deserialize<Trainer.LogEntry>(l, ModelConfig.JsonOptions)!).ToList();
+        var steps = Log(everyStep);
+        Assert.Equal([1, 2, 3, 4], steps.Select(e => e.Step));
+        var mean = steps.Average(e => e.Loss);
+        Assert.NotEqual(steps[^1].Loss, mean, 6);
+        Assert.Equal(mean, Assert.Single(Log(once)).Loss, 5);
+        Assert.Equal(mean, result.LastLoss, 5);
+        var card = File.ReadAllText(Path.Combine(once, "model", ModelPackage.CardFile));
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Final training loss {mean:0.0000} (mean over the last log window)"), card, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_run_told_a_larger_frame_size_keeps_the_presets_cell_grid_and_its_package_records_both()
     {
         // Given a preset that sees 8×8 frames (a 1×1 cell grid) and the fixture's 16×16 shards
