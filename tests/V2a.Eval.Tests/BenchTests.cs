@@ -23,6 +23,13 @@ public class BenchTests
         Assert.True(size.PeakWorkingSetBytes > size.PeakManagedBytes && size.PeakManagedBytes > 0);
         Assert.Equal(size.Stages.Single(s => s.Stage == "end_to_end").Seconds is null, size.EnginePeakWorkingSetBytes is null);
 
+        // And the stage rows time the network of the package the end-to-end row runs (the bundled default: its frames)
+        var package = V2a.Engine.SoundtrackEngine.DefaultModelDir();
+        var config = V2a.Model.ModelConfig.FromJson(File.ReadAllText(Path.Combine(package, V2a.Model.ModelPackage.ConfigFile)), package);
+        Assert.NotNull(size.Stages.Single(s => s.Stage == "end_to_end").Seconds);
+        Assert.Contains($"{config.Video.FrameSize}x{config.Video.FrameSize} frames", result.Network, StringComparison.Ordinal);
+        Assert.Contains($"{config.Video.FrameSize}x{config.Video.FrameSize}", size.Stages.Single(s => s.Stage == "decode").Note, StringComparison.Ordinal);
+
         // And against a baseline twice as fast every stage is flagged slower (×2)
         var fast = result with
         {

@@ -85,7 +85,7 @@ public static class EvalCommands
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
         var smoke = new Option<bool>("--smoke") { Description = "Only the 8 s video with 2 sampling steps (what CI runs)." };
         var steps = new Option<int>("--steps") { Description = "Sampling steps per window (default: the generator's).", DefaultValueFactory = _ => V2a.Model.Generation.GenerationRequest.DefaultSteps };
-        var preset = new Option<string>("--preset") { Description = "Generator preset to time.", DefaultValueFactory = _ => "small" };
+        var preset = new Option<string?>("--preset") { Description = "Generator preset the stage rows time (random weights). Default: the network of the model package run end to end, else small." };
         var sizes = new Option<string>("--sizes") { Description = "Video lengths in seconds, comma-separated.", DefaultValueFactory = _ => "8,60,600" };
         var baseline = new Option<string?>("--baseline") { Description = "Baseline to compare with (default: bench/baseline.json when present)." };
         var update = new Option<bool>("--update-baseline") { Description = "Write this run as the new baseline file." };
@@ -112,7 +112,7 @@ public static class EvalCommands
             {
                 Smoke = parse.GetValue(smoke),
                 Steps = parse.GetValue(steps),
-                Preset = parse.GetValue(preset)!,
+                Preset = parse.GetValue(preset),
                 Sizes = lengths,
                 ModelDir = parse.GetValue(model),
                 SkipEndToEnd = parse.GetValue(noEndToEnd),

@@ -23,8 +23,9 @@ public sealed record BenchOptions
     /// <summary>Video lengths in seconds (8 s, 60 s, 10 minutes).</summary>
     public IReadOnlyList<double> Sizes { get; init; } = [8, 60, 600];
 
-    /// <summary>Model preset whose generator network is timed (random weights cost the same as trained ones).</summary>
-    public string Preset { get; init; } = "small";
+    /// <summary>Model preset whose generator network the stage rows time (random weights cost the same as trained ones);
+    /// null = the network of the package the end-to-end rows run (its preset and frame size), else <c>small</c>.</summary>
+    public string? Preset { get; init; }
 
     /// <summary>Sampling steps per window: the generator's default (MMAudio's is 25).</summary>
     public int Steps { get; init; } = V2a.Model.Generation.GenerationRequest.DefaultSteps;
@@ -78,7 +79,7 @@ public sealed record BenchComparison(double VideoSeconds, string Stage, double B
 /// <c>v2a bench</c>: times each stage of the pipeline on synthetic videos (made with ffmpeg's lavfi test
 /// source at 25 fps) of 8 s, 60 s and 10 minutes, with peak memory, and compares with bench/baseline.json.
 /// Stages timed directly: decode (FrameReader at the model's rate and frame size, whole video), conditions
-/// and sampling (the generator network of the preset, one 8 s window with classifier-free guidance, i.e.
+/// and sampling (the generator network of the model package run end to end, or of the preset, random weights, one 8 s window with classifier-free guidance, i.e.
 /// batch 2; longer videos are reported as windows × the per-window time, marked as such), vocoder
 /// (Griffin-Lim over the whole length in 8 s windows), watermark (the whole length) and mux; then end to
 /// end through <see cref="SoundtrackEngine"/> when a model package is there, with the decode, sampling and
@@ -108,7 +109,9 @@ public static class Benchmark
         }
 
         TorchRuntime.Initialise();
-        var config = ModelConfig.FromPreset(options.Preset);
+        var (engine, engineNote) = OpenEngine(options);
+        using var owned = engine;
+        var config = options.Preset is { } preset ? ModelConfig.FromPreset(preset) : engine?.Model.Config ?? ModelConfig.FromPreset("small");
         var ownDir = options.WorkDir is null;
         var work = options.WorkDir ?? Path.Combine(Path.GetTempPath(), $"v2a-bench-{Guid.NewGuid():N}");
         Directory.CreateDirectory(work);
@@ -120,8 +123,6 @@ public static class Benchmark
             using var vocoder = new GriffinLimVocoder(config.Audio);
             // Warm-up, untimed: the first call of each operator pays one-off costs (allocation, kernel choice).
             TimeWindow(network, config, 1);
-            var (engine, engineNote) = OpenEngine(options);
-            using var owned = engine;
             var results = new List<SizeResult>();
             foreach (var seconds in sizes)
             {
@@ -134,7 +135,7 @@ public static class Benchmark
             {
                 Machine = $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription.Trim()}, {RuntimeInformation.ProcessArchitecture}, torch threads {torch.get_num_threads()}",
                 CreatedAt = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                Network = $"{config.Preset} preset generator ({network.ParameterCount:N0} parameters, random weights), {config.WindowSeconds:0} s windows",
+                Network = $"{config.Preset} preset generator ({network.ParameterCount:N0} parameters, random weights, {config.Video.FrameSize}x{config.Video.FrameSize} frames), {config.WindowSeconds:0} s windows",
                 Steps = steps,
                 Sizes = results,
             };
