@@ -79,9 +79,10 @@ public sealed record BenchComparison(double VideoSeconds, string Stage, double B
 /// <c>v2a bench</c>: times each stage of the pipeline on synthetic videos (made with ffmpeg's lavfi test
 /// source at 25 fps) of 8 s, 60 s and 10 minutes, with peak memory, and compares with bench/baseline.json.
 /// Stages timed directly: decode (FrameReader at the model's rate and frame size, whole video), conditions
-/// and sampling (the generator network of the model package run end to end, or of the preset, random weights, one 8 s window with classifier-free guidance, i.e.
-/// batch 2; longer videos are reported as windows × the per-window time, marked as such), vocoder
-/// (Griffin-Lim over the whole length in 8 s windows), watermark (the whole length) and mux; then end to
+/// and sampling (the generator network of the model package run end to end, or of the preset, with random weights;
+/// one 8 s window with classifier-free guidance, i.e. batch 2; longer videos are reported as windows × the
+/// per-window time, marked as such), vocoder (Griffin-Lim over the whole length in 8 s windows), watermark (the
+/// whole length) and mux; then end to
 /// end through <see cref="SoundtrackEngine"/> when a model package is there, with the decode, sampling and
 /// vocoder seconds the generator itself measured.
 /// </summary>
