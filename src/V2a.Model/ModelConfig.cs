@@ -54,6 +54,12 @@ public sealed record ModelConfig
         }
     }
 
+    /// <summary>Whether each frame's motion input also holds its difference to the next frame, not only to the one
+    /// before (9 input channels instead of 6). With both, the per-frame CNN sees a change of direction — a ball's
+    /// bounce, a foot's landing — at the pixels where it happens, instead of leaving it to the temporal layers over
+    /// pooled features. False for packages made before it existed.</summary>
+    public bool VisualNextFrame { get; init; }
+
     /// <summary>Depth of the temporal convolution stack over per-frame visual features (25 fps).</summary>
     public int VisualTemporalLayers { get; init; } = 2;
 
@@ -87,6 +93,11 @@ public sealed record ModelConfig
 
     /// <summary>Probability that training replaces the visual condition by the learned empty one.</summary>
     public double VisualDropProbability { get; init; } = 0.1;
+
+    /// <summary>Probability that a training clip's frames are mirrored left to right (its sound, mono, is the same):
+    /// the visual encoder sees twice the scenes and cannot learn a side of the picture by heart. 0 for packages made
+    /// before it existed.</summary>
+    public double FrameFlipProbability { get; init; }
 
     /// <summary>Share of training flow times drawn uniformly instead of from the logit-normal, so that the
     /// noise end of the path (where only the conditions tell what to generate) is trained (see

@@ -104,7 +104,7 @@ public static class SyntheticCorpus
             {
                 for (var y = 16; y < 48; y++)
                 {
-                    for (var x = 16; x < 48; x++)
+                    for (var x = 12; x < 44; x++) // left of centre: a mirrored frame differs from the stored one
                     {
                         var o = (((k * Side) + y) * Side + x) * 3;
                         raw[o] = 255;

@@ -166,8 +166,11 @@ public sealed class ShardDataset : IDisposable
                 annotated[b] = _annotated[i];
             }
 
-            frames.Add(Crop(_frames[i], 0, unit * videoPerAlign, seq.VideoFrames, totalVideo));
+            var clipFrames = Crop(_frames[i], 0, unit * videoPerAlign, seq.VideoFrames, totalVideo); // (F, S, S, 3)
             var k = _textCount[i] == 0 ? 0 : random is null ? 0 : random.Next(_textCount[i]);
+            // Mirror augmentation (drawn only when enabled, so runs without it keep their random sequence).
+            var mirror = random is not null && config.FrameFlipProbability > 0 && random.NextDouble() < config.FrameFlipProbability;
+            frames.Add(mirror ? clipFrames.flip(2) : clipFrames);
             hasText[b] = _textCount[i] > 0;
             texts.Add(_text[i, k].narrow(0, 0, l));
         }

@@ -114,6 +114,47 @@ public class DataPrepareTests(PreparedCorpusFixture fixture) : IClassFixture<Pre
         }
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.5)]
+    public void Mirroring_flips_some_training_frames_left_to_right_and_nothing_else(double probability)
+    {
+        // Given the training split, whole clips, and a config that mirrors frames with the given probability
+        using var data = ShardDataset.Load(fixture.ShardsDir, "train");
+        var config = TestSupport.Debug(fixture.Manifest.VocabSize) with { Normalisation = fixture.Manifest.Normalisation, FrameFlipProbability = probability };
+        using var scope = torch.NewDisposeScope();
+        var all = Enumerable.Range(0, data.Count).ToArray();
+        var plain = data.Batch(all, 2.56, config, random: null);
+
+        // When 40 training batches of the same clips are drawn
+        var random = new Random(7);
+        int mirrored = 0, kept = 0;
+        for (var trial = 0; trial < 40; trial++)
+        {
+            var batch = data.Batch(all, 2.56, config, random);
+
+            // Then each clip's frames are either as stored or exactly mirrored (width axis), its sound and onsets unchanged
+            Assert.True(batch.Mel.equal(plain.Mel).all().item<bool>());
+            Assert.True(batch.Onsets!.equal(plain.Onsets!).all().item<bool>());
+            for (var b = 0; b < data.Count; b++)
+            {
+                if (batch.Frames[b].equal(plain.Frames[b]).all().item<bool>())
+                {
+                    kept++;
+                }
+                else
+                {
+                    Assert.True(batch.Frames[b].equal(plain.Frames[b].flip(2)).all().item<bool>(), "frames neither as stored nor mirrored");
+                    mirrored++;
+                }
+            }
+        }
+
+        // And about the given share is mirrored (none without it; validation batches, random null, never)
+        var share = (double)mirrored / (mirrored + kept);
+        Assert.InRange(share, probability - 0.12, probability + 0.12);
+    }
+
     [Fact]
     public void Shards_carry_each_annotated_on_screen_onset_on_its_mel_frame()
     {
