@@ -10,9 +10,9 @@ using static TorchSharp.torch;
 // annotations in CORPUS/meta.jsonl). Trains on 8 s clips of the shards' training split, batch 8, AdamW, and every
 // 100 steps prints the validation AUC and the F1 of peak picking within ±1 frame (threshold: as many frames as events),
 // scored by SyncLoss.Auc / SyncLoss.PeakF1 like the trainer's onset head.
-// Usage (bench/onset-probe/run.sh builds it): onset-probe SHARDS CORPUS LR STEPS [FRAME_SIZE=32] [next]; the shards' frame
-// size must match (v2a data prepare --frame-size 64 for 64); "next" also gives each frame its difference to the next frame
-// (ModelConfig.VisualNextFrame).
+// Usage (bench/onset-probe/run.sh builds it): onset-probe SHARDS CORPUS LR STEPS [FRAME_SIZE=32] [next] [mirror]; the shards'
+// frame size must match (v2a data prepare --frame-size 64 for 64); "next" also gives each frame its difference to the next
+// frame (ModelConfig.VisualNextFrame), "mirror" flips half the training clips left to right (FrameFlipProbability 0.5).
 TorchRuntime.Initialise(); // V2A_THREADS, else all cores
 var inv = System.Globalization.CultureInfo.InvariantCulture;
 var sharp = V2a.Corpus.SoundClasses.All.Where(c => V2a.Corpus.SoundClasses.Info(c).Onset == V2a.Corpus.OnsetKind.Sharp).ToHashSet();
@@ -28,7 +28,8 @@ foreach (var line in File.ReadLines(Path.Combine(args[1], "meta.jsonl")))
 }
 var config = ModelConfig.FromPreset("small");
 if (args.Length > 4) config = config with { Video = config.Video with { FrameSize = int.Parse(args[4]) } };
-if (args.Length > 5) config = config with { VisualNextFrame = args[5] == "next" };
+var flags = args.Skip(5).ToHashSet();
+config = config with { VisualNextFrame = flags.Contains("next"), FrameFlipProbability = flags.Contains("mirror") ? 0.5 : 0 };
 using var train = ShardDataset.Load(args[0], "train");
 using var val = ShardDataset.Load(args[0], "val");
 config = config with { TextVocabSize = train.Manifest.VocabSize, Normalisation = train.Manifest.Normalisation };
@@ -50,6 +51,7 @@ var head = nn.Linear(config.Dim, 1);
 var ps = enc.parameters().Concat(head.parameters()).ToList();
 var opt = optim.AdamW(ps, double.Parse(args[2], inv));
 var rnd = new Random(1);
+var augment = new Random(2); // mirroring draws, apart from the clip draws so both variants see the same clips
 var valIdx = Enumerable.Range(0, val.Count).ToList();
 var valBatch = val.Batch(valIdx, 8.0, config, null);
 var valTarget = Target(val, valIdx);
@@ -60,7 +62,7 @@ for (var step = 1; step <= int.Parse(args[3]); step++)
 {
     using var scope = torch.NewDisposeScope();
     var idx = Enumerable.Range(0, 8).Select(_ => rnd.Next(train.Count)).ToList();
-    var batch = train.Batch(idx, 8.0, config, null);
+    var batch = train.Batch(idx, 8.0, config, config.FrameFlipProbability > 0 ? augment : null); // whole 8 s clips
     var logits = head.forward(enc.forward(batch.Frames)).squeeze(-1);
     var loss = nn.functional.binary_cross_entropy_with_logits(logits, Target(train, idx), pos_weights: pw);
     opt.zero_grad(); loss.backward(); nn.utils.clip_grad_norm_(ps, 1.0); opt.step();

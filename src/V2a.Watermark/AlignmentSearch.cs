@@ -17,17 +17,34 @@ internal sealed class AlignmentSearch
     private readonly int _pairs;
     private readonly int _pc;
 
-    /// <summary>Per phase: the weighted slot features (columns × pairs).</summary>
-    private readonly double[][] _y;
+    /// <summary>Per view and phase: the weighted slot features (columns × pairs).</summary>
+    private readonly double[][][] _y;
 
     /// <summary>Per phase: whole columns.</summary>
     private readonly int[] _columns;
 
-    /// <summary>Per phase: variance factor of the score, 1 + 2 Σ_k ρ_k r_k (see <see cref="VarianceFactor"/>).</summary>
-    private readonly double[] _factor;
+    /// <summary>Per view and phase: variance factor of the score, 1 + 2 Σ_k ρ_k r_k (see <see cref="VarianceFactor"/>).</summary>
+    private readonly double[][] _factor;
 
-    /// <summary>Per phase: per period, the slot features of its columns (PeriodColumns × pairs).</summary>
-    private readonly List<double[]>[] _periods;
+    /// <summary>Per view and phase: per period, the slot features of its columns (PeriodColumns × pairs).</summary>
+    private readonly List<double[]>[][] _periods;
+
+    /// <summary>
+    /// Two views of the same slots. <see cref="AllSlots"/>: every live slot, weighted by its steadiness — right for the
+    /// audio as made, where a still scene's quiet room tone carries the mark as well as any sound. <see cref="SoundSlots"/>:
+    /// each slot further weighted by the share of its tiles' energy above the input's own floor in their bands (the
+    /// quietest fifth of each band's tiles): right when noise or another sound has been laid over the whole input, which
+    /// buries the mark of the quiet stretches while the sounds above it keep theirs — there the steady slots are the
+    /// added noise's, which the first view weights most. Both are functions of the audio alone, so each score keeps its
+    /// null law; the decision pays for looking twice.
+    /// </summary>
+    public const int AllSlots = 0;
+
+    /// <inheritdoc cref="AllSlots"/>
+    public const int SoundSlots = 1;
+
+    /// <summary>Views searched over the whole input.</summary>
+    public const int Views = 2;
 
     public AlignmentSearch(WatermarkSettings s, ChipPattern pattern, TileFeatures features)
     {
@@ -36,60 +53,86 @@ internal sealed class AlignmentSearch
         _pairs = s.PairCount;
         _pc = s.PeriodColumns;
         var phases = s.TileFrames;
-        _y = new double[phases][];
+        _y = new double[Views][][];
+        _periods = new List<double[]>[Views][];
+        _factor = new double[Views][];
+        for (var v = 0; v < Views; v++)
+        {
+            _y[v] = new double[phases][];
+            _periods[v] = new List<double[]>[phases];
+            _factor[v] = new double[phases];
+        }
+
         _columns = new int[phases];
-        _periods = new List<double[]>[phases];
-        _factor = new double[phases];
         var liveMax = 0;
-        Hit bestWhole = new(0, 0, 0, 0, double.NegativeInfinity);
-        Hit bestWindow = new(0, 0, 0, 0, double.NegativeInfinity);
+        var bestWhole = new Hit[Views];
+        for (var v = 0; v < Views; v++)
+        {
+            bestWhole[v] = new Hit(0, 0, 0, 0, double.NegativeInfinity, v);
+        }
+
+        Hit bestWindow = new(0, 0, 0, 0, double.NegativeInfinity, AllSlots);
         var windows = 0;
         for (var phase = 0; phase < phases; phase++)
         {
             var columns = features.Columns(phase);
-            var slots = features.Slots(features.TileEnergies(phase, columns), columns);
+            var energies = features.TileEnergies(phase, columns);
+            var slots = features.Slots(energies, columns);
             liveMax = Math.Max(liveMax, slots.Live);
-            _y[phase] = slots.Y;
             _columns[phase] = columns;
-            _factor[phase] = VarianceFactor(slots.Y, columns);
-            var list = new List<double[]>();
-            for (var start = 0; start < columns; start += _pc)
+            var share = SlotFeatures.ShareAboveFloor(s, energies, columns, features.LiveFloor);
+            var sound = new double[slots.Y.Length];
+            for (var i = 0; i < sound.Length; i++)
             {
-                var fold = new double[_pc * _pairs];
-                var n = Math.Min(_pc, columns - start) * _pairs;
-                Array.Copy(slots.Y, start * _pairs, fold, 0, n);
-                list.Add(fold);
+                sound[i] = slots.Y[i] * share[i];
             }
 
-            _periods[phase] = list;
-            var whole = Fold(phase, 0, list.Count);
-            for (var r = 0; r < _pc; r++)
+            _y[AllSlots][phase] = slots.Y;
+            _y[SoundSlots][phase] = sound;
+            for (var v = 0; v < Views; v++)
             {
-                var z = SyncScore(whole, r, phase);
-                if (z > bestWhole.Score)
+                var y = _y[v][phase];
+                _factor[v][phase] = VarianceFactor(y, columns);
+                var list = new List<double[]>();
+                for (var start = 0; start < columns; start += _pc)
                 {
-                    bestWhole = new Hit(phase, r, 0, list.Count, z);
+                    var fold = new double[_pc * _pairs];
+                    var n = Math.Min(_pc, columns - start) * _pairs;
+                    Array.Copy(y, start * _pairs, fold, 0, n);
+                    list.Add(fold);
+                }
+
+                _periods[v][phase] = list;
+                var whole = Fold(v, phase, 0, list.Count);
+                for (var r = 0; r < _pc; r++)
+                {
+                    var z = SyncScore(whole, r, phase, v);
+                    if (z > bestWhole[v].Score)
+                    {
+                        bestWhole[v] = new Hit(phase, r, 0, list.Count, z, v);
+                    }
                 }
             }
 
-            var spans = WindowSpans(list.Count);
+            // Windows (a mark in part of a long file) in the first view only.
+            var spans = WindowSpans(_periods[AllSlots][phase].Count);
             windows = Math.Max(windows, spans.Count);
             foreach (var (from, count) in spans)
             {
-                var fold = Fold(phase, from, count);
+                var fold = Fold(AllSlots, phase, from, count);
                 for (var r = 0; r < _pc; r++)
                 {
-                    var z = SyncScore(fold, r, phase);
+                    var z = SyncScore(fold, r, phase, AllSlots);
                     if (z > bestWindow.Score)
                     {
-                        bestWindow = new Hit(phase, r, from, count, z);
+                        bestWindow = new Hit(phase, r, from, count, z, AllSlots);
                     }
                 }
             }
         }
 
         LiveSlots = liveMax;
-        NullProbeScore = _periods[0].Count > 0 ? SyncScore(Fold(0, 0, _periods[0].Count), 0, 0) : 0;
+        NullProbeScore = FixedScore(AllSlots);
         Windows = windows;
         BestWhole = bestWhole;
         BestWindow = bestWindow;
@@ -98,14 +141,21 @@ internal sealed class AlignmentSearch
     /// <summary>Score of one fixed hypothesis (phase 0, rotation 0, whole input): N(0, 1) on unmarked audio; the bench checks that.</summary>
     public double NullProbeScore { get; }
 
+    /// <summary>Score of one fixed hypothesis (phase 0, rotation 0, whole input) in a view.</summary>
+    public double FixedScore(int view)
+    {
+        var periods = _periods[view][0];
+        return periods.Count > 0 ? SyncScore(Fold(view, 0, 0, periods.Count), 0, 0, view) : 0;
+    }
+
     /// <summary>Largest number of live slots over phases (how much audible content there is to judge).</summary>
     public int LiveSlots { get; }
 
     /// <summary>Windows per phase and rotation (0 when the input is too short for windows to add anything).</summary>
     public int Windows { get; }
 
-    /// <summary>Best alignment over the whole input.</summary>
-    public Hit BestWhole { get; }
+    /// <summary>Best alignment over the whole input, per view (<see cref="AllSlots"/>, <see cref="SoundSlots"/>).</summary>
+    public IReadOnlyList<Hit> BestWhole { get; }
 
     /// <summary>Best alignment and window among the windows (Score −∞ when there are none).</summary>
     public Hit BestWindow { get; }
@@ -137,10 +187,10 @@ internal sealed class AlignmentSearch
         return spans;
     }
 
-    private double[] Fold(int phase, int from, int count)
+    private double[] Fold(int view, int phase, int from, int count)
     {
         var fold = new double[_pc * _pairs];
-        var list = _periods[phase];
+        var list = _periods[view][phase];
         for (var k = from; k < from + count && k < list.Count; k++)
         {
             var p = list[k];
@@ -189,7 +239,7 @@ internal sealed class AlignmentSearch
     }
 
     /// <summary>z = Σ c·Ỹ / √(f·Σ Ỹ²) over synchronisation slots: given the audio, mean 0 and variance 1 over random chips.</summary>
-    private double SyncScore(double[] fold, int rotation, int phase)
+    private double SyncScore(double[] fold, int rotation, int phase, int view)
     {
         double num = 0, den = 0;
         for (var q = 0; q < _pc; q++)
@@ -210,7 +260,7 @@ internal sealed class AlignmentSearch
             }
         }
 
-        return den > 0 ? num / Math.Sqrt(den * _factor[phase]) : 0;
+        return den > 0 ? num / Math.Sqrt(den * _factor[view][phase]) : 0;
     }
 
     /// <summary>
@@ -220,7 +270,7 @@ internal sealed class AlignmentSearch
     /// </summary>
     public WatermarkPayload? DecodePayload(Hit hit, int from, int count)
     {
-        var y = _y[hit.Phase];
+        var y = _y[hit.View][hit.Phase];
         var c0 = from * _pc;
         var c1 = Math.Min(_columns[hit.Phase], (from + count) * _pc);
         var cycleColumns = _pc * ChipPattern.CyclePeriods;
@@ -261,12 +311,12 @@ internal sealed class AlignmentSearch
     {
         const double edgeEvidence = 1.5;
         var local = Gaussian.InverseUpperTail(1e-4);
-        var list = _periods[hit.Phase];
+        var list = _periods[hit.View][hit.Phase];
         var w = Math.Min(_s.WindowPeriods, list.Count);
         var spans = new List<(int From, int To, double Score)>(); // periods [From, To)
         for (var k = 0; k + w <= list.Count; k++)
         {
-            var z = SyncScore(Fold(hit.Phase, k, w), hit.Rotation, hit.Phase);
+            var z = SyncScore(Fold(hit.View, hit.Phase, k, w), hit.Rotation, hit.Phase, hit.View);
             if (z < local)
             {
                 continue;
@@ -287,12 +337,12 @@ internal sealed class AlignmentSearch
         foreach (var (from0, to0, z) in spans)
         {
             var (from, to) = (from0, to0);
-            while (to - from > 1 && SyncScore(Fold(hit.Phase, from, 1), hit.Rotation, hit.Phase) < edgeEvidence)
+            while (to - from > 1 && SyncScore(Fold(hit.View, hit.Phase, from, 1), hit.Rotation, hit.Phase, hit.View) < edgeEvidence)
             {
                 from++;
             }
 
-            while (to - from > 1 && SyncScore(Fold(hit.Phase, to - 1, 1), hit.Rotation, hit.Phase) < edgeEvidence)
+            while (to - from > 1 && SyncScore(Fold(hit.View, hit.Phase, to - 1, 1), hit.Rotation, hit.Phase, hit.View) < edgeEvidence)
             {
                 to--;
             }
@@ -311,6 +361,6 @@ internal sealed class AlignmentSearch
         return ranges;
     }
 
-    /// <summary>One alignment hypothesis: frame phase, pattern rotation, span of periods, its score.</summary>
-    internal readonly record struct Hit(int Phase, int Rotation, int From, int Count, double Score);
+    /// <summary>One alignment hypothesis: frame phase, pattern rotation, span of periods, its score, and the view it was scored in.</summary>
+    internal readonly record struct Hit(int Phase, int Rotation, int From, int Count, double Score, int View);
 }

@@ -75,7 +75,9 @@ public sealed record DetectionResult
     [JsonIgnore]
     public double FixedHypothesisScore { get; init; }
 
-    /// <summary>Which test found the mark: "sync" (the synchronisation score), "sync-window" (in part of the input), "payload" (a payload whose CRC checks at the best alignment); null when not watermarked.</summary>
+    /// <summary>Which test found the mark: "sync" (the synchronisation score), "sync-sounds" (the same, counting the sounds
+    /// above the input's background: noise or another sound laid over it), "sync-window" (in part of the input), "payload"
+    /// (a payload whose CRC checks at the best alignment); null when not watermarked.</summary>
     public string? DecidedBy { get; init; }
 
     /// <summary>Layout version (<see cref="WatermarkSettings.Version"/>).</summary>

@@ -160,6 +160,56 @@ internal sealed class SlotFeatures
     /// <summary>Slots with a feature.</summary>
     public int Live { get; }
 
+    /// <summary>Quantile of a band's live tile energies taken as the floor under everything that sounds in it
+    /// (<see cref="ShareAboveFloor"/>): the quietest fifth of an input is its background.</summary>
+    public const double FloorQuantile = 0.2;
+
+    /// <summary>
+    /// Per slot (columns × pairs), the mean over its two tiles of the share of the tile's energy above its band's floor,
+    /// max(0, 1 − floor / E): near 1 for a tile well above the input's background, near 0 for the background itself.
+    /// The floor is the <see cref="FloorQuantile"/> of the band's live tiles over the input; 0 for dead tiles.
+    /// </summary>
+    public static double[] ShareAboveFloor(WatermarkSettings s, double[] tileEnergy, int columns, double liveFloor)
+    {
+        var pairs = s.PairCount;
+        var bands = s.BandCount;
+        var floors = new double[bands];
+        var live = new List<double>(columns);
+        for (var b = 0; b < bands; b++)
+        {
+            live.Clear();
+            for (var j = 0; j < columns; j++)
+            {
+                var e = tileEnergy[(j * bands) + b];
+                if (e >= liveFloor)
+                {
+                    live.Add(e);
+                }
+            }
+
+            live.Sort();
+            floors[b] = live.Count == 0 ? double.PositiveInfinity : live[(int)(FloorQuantile * (live.Count - 1))];
+        }
+
+        var share = new double[columns * pairs];
+        for (var j = 0; j < columns; j++)
+        {
+            for (var p = 0; p < pairs; p++)
+            {
+                double sum = 0;
+                for (var b = 2 * p; b <= (2 * p) + 1; b++)
+                {
+                    var e = tileEnergy[(j * bands) + b];
+                    sum += e >= liveFloor ? Math.Max(0, 1 - (floors[b] / e)) : 0;
+                }
+
+                share[(j * pairs) + p] = sum / 2;
+            }
+        }
+
+        return share;
+    }
+
     /// <summary>Columns of context a caller must supply on each side for a column's feature to equal the whole-signal one.</summary>
     public static int Context(WatermarkSettings s) => s.PredictionRadius + VarianceRadius;
 

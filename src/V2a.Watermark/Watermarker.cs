@@ -79,11 +79,12 @@ public static class Watermarker
 
     /// <summary>
     /// The decision. Three tests share the false-positive budget α (weighted Bonferroni, so the union stays ≤ α):
-    /// (A) the synchronisation score over the whole input, at every alignment (α/2, or 3α/4 when there are no
-    /// windows); (B) the same over every window of <see cref="WatermarkSettings.WindowPeriods"/> periods, for a mark
+    /// (A) the synchronisation score over the whole input, at every alignment, in each of the two views of the slots
+    /// (<see cref="AlignmentSearch.AllSlots"/>, <see cref="AlignmentSearch.SoundSlots"/>; α/2 shared 3:1 by the two, or
+    /// 3α/4 when there are no windows); (B) the same over every window of <see cref="WatermarkSettings.WindowPeriods"/> periods, for a mark
     /// in part of a long file (α/4); (C) the payload: at the best whole-input alignment the coded bits are decoded and
-    /// the CRC-16 checked — on unmarked audio the decode is a uniform random word, so a CRC passes with probability
-    /// 2⁻¹⁶ per try, independently of the synchronisation slots (the two use disjoint slots and independent
+    /// the CRC-16 checked (in both views, at each one's best alignment) — on unmarked audio the decode is a uniform
+    /// random word, so a CRC passes with probability 2⁻¹⁶ per try, independently of the synchronisation slots (the two use disjoint slots and independent
     /// chips), which lets (C) accept a far lower synchronisation score (α/4).
     /// </summary>
     internal static DetectionResult Detect(TileFeatures features, long sampleCount, WatermarkKey key, WatermarkSettings s)
@@ -121,18 +122,47 @@ public static class Watermarker
         var alpha = s.FalsePositiveTarget;
         var h = search.Hypotheses;
         var windows = search.Windows;
-        var alphaA = windows > 0 ? alpha / 2 : 3 * alpha / 4;
+        // (A)'s share goes 3:1 to the every-slot view, which finds the mark in the audio as made (the common case, whose
+        // threshold should rise least); the sound view needs its help only under added noise.
+        var alphaWhole = windows > 0 ? alpha / 2 : 3 * alpha / 4;
+        var alphaA = new[] { 0.75 * alphaWhole, 0.25 * alphaWhole }; // per view: AllSlots, SoundSlots
         var alphaB = windows > 0 ? alpha / 4 : 0;
         var alphaC = alpha / 4;
-        var crcTries = ChipPattern.CyclePeriods;
+        var crcTries = ChipPattern.CyclePeriods * AlignmentSearch.Views;
         var crcPass = Math.Pow(2, -PayloadCode.CrcBits);
 
         // Each test's p-value times α / its share of α: the verdict is "watermarked" when the smallest is ≤ α.
-        var whole = search.BestWhole;
-        var logA = LogP(h, whole.Score) + Math.Log(alpha / alphaA);
+        // (A) and (C) look at both views of the slots (AlignmentSearch.AllSlots, SoundSlots), each at its own best alignment.
+        var (logA, whole) = (double.PositiveInfinity, search.BestWhole[AlignmentSearch.AllSlots]);
+        var (logC, payload) = (0.0, (WatermarkPayload?)null);
+        foreach (var candidate in search.BestWhole)
+        {
+            var logView = LogP(h, candidate.Score) + Math.Log(alpha / alphaA[candidate.View]);
+            if (logView < logA)
+            {
+                (logA, whole) = (logView, candidate);
+            }
+
+            if (search.DecodePayload(candidate, 0, candidate.Count) is { } decoded)
+            {
+                var logViewC = LogP(h, candidate.Score) + Math.Log(crcTries * crcPass) + Math.Log(alpha / alphaC);
+                if (logViewC < logC)
+                {
+                    (logC, payload) = (logViewC, decoded);
+                }
+            }
+        }
+
+        // Report the every-slot view's alignment whenever it passes on its own: its ranges are the sharper (the sound view
+        // weighs a marked stretch's neighbours by their loudness, not by whether they carry the mark).
+        var allSlots = search.BestWhole[AlignmentSearch.AllSlots];
+        var logAll = LogP(h, allSlots.Score) + Math.Log(alpha / alphaA[AlignmentSearch.AllSlots]);
+        if (logAll <= Math.Log(alpha))
+        {
+            (logA, whole) = (Math.Min(logA, logAll), allSlots);
+        }
+
         var logB = windows > 0 ? LogP(h * windows, search.BestWindow.Score) + Math.Log(alpha / alphaB) : 0;
-        var payload = search.DecodePayload(whole, 0, whole.Count);
-        var logC = payload is null ? 0 : LogP(h, whole.Score) + Math.Log(crcTries * crcPass) + Math.Log(alpha / alphaC);
         var logP = Math.Min(0, Math.Min(logA, Math.Min(logB, logC)));
         var detected = logP <= Math.Log(alpha);
         var hit = logB < logA && logB < logC ? search.BestWindow : whole;
@@ -141,11 +171,14 @@ public static class Watermarker
             Verdict = detected ? Verdict.Watermarked : Verdict.NotWatermarked,
             Score = whole.Score,
             FixedHypothesisScore = search.NullProbeScore,
-            Threshold = Gaussian.InverseUpperTail(alphaA / h),
+            Threshold = Gaussian.InverseUpperTail(alphaA[whole.View] / h),
             HypothesesSearched = h * (1 + windows),
             FalsePositiveProbability = Math.Exp(logP),
             Log10FalsePositiveProbability = logP / Math.Log(10),
-            DecidedBy = !detected ? null : logC <= Math.Min(logA, logB) ? "payload" : logA <= logB ? "sync" : "sync-window",
+            DecidedBy = !detected ? null
+                : logC <= Math.Min(logA, logB) ? "payload"
+                : logA > logB ? "sync-window"
+                : whole.View == AlignmentSearch.SoundSlots ? "sync-sounds" : "sync",
         };
         if (!detected)
         {
