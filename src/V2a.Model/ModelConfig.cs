@@ -54,12 +54,6 @@ public sealed record ModelConfig
         }
     }
 
-    /// <summary>Whether each frame's motion input also holds its difference to the next frame, not only to the one
-    /// before (9 input channels instead of 6). With both, the per-frame CNN sees a change of direction — a ball's
-    /// bounce, a foot's landing — at the pixels where it happens, instead of leaving it to the temporal layers over
-    /// pooled features. False for packages made before it existed.</summary>
-    public bool VisualNextFrame { get; init; }
-
     /// <summary>Depth of the temporal convolution stack over per-frame visual features (25 fps).</summary>
     public int VisualTemporalLayers { get; init; } = 2;
 

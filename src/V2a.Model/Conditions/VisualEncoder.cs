@@ -6,8 +6,7 @@ namespace V2a.Model.Conditions;
 
 /// <summary>
 /// Frames at the video rate (25 fps) → one feature per frame (B, F, D), trained from scratch. Each frame's
-/// input is its appearance (RGB) and its motion (the difference to the previous frame, and with
-/// <see cref="ModelConfig.VisualNextFrame"/> to the next one too), through a small CNN
+/// input is its appearance (RGB) and its motion (the difference to the previous frame), through a small CNN
 /// with shared weights (three stride-2 convolutions, so a 32×32 frame ends as 4×4 cells, whose layout is
 /// kept; larger frames may get more stride-2 stages down to <see cref="ModelConfig.VisualCells"/>); a stack of
 /// residual temporal convolutions then mixes neighbouring frames (±1 frame = ±40 ms a layer).
@@ -21,13 +20,11 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
     private readonly Linear frame_proj;
     private readonly ModuleList<Conv1d> temporal;
     private readonly LayerNorm norm;
-    private readonly bool nextFrame;
 
     public VisualEncoder(ModelConfig config) : base(nameof(VisualEncoder))
     {
         var c = config.VisualChannels;
-        nextFrame = config.VisualNextFrame;
-        conv1 = nn.Conv2d(nextFrame ? 9 : 6, c[0], 3, stride: 2, padding: 1);
+        conv1 = nn.Conv2d(6, c[0], 3, stride: 2, padding: 1);
         conv2 = nn.Conv2d(c[0], c[1], 3, stride: 2, padding: 1);
         conv3 = nn.Conv2d(c[1], c[2], 3, stride: 2, padding: 1);
         down = new ModuleList<Conv2d>();
@@ -61,18 +58,8 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
         {
             var rgb = frames.to_type(ScalarType.Float32).div(255).permute(0, 1, 4, 2, 3); // (B, F, 3, S, S) in [0, 1]
             // Motion: frame minus previous frame; the first frame of the stretch has no predecessor, so zero.
-            var step = rgb.narrow(1, 1, f - 1) - rgb.narrow(1, 0, f - 1); // frame t+1 minus frame t
-            var zero = torch.zeros_like(rgb.narrow(1, 0, 1));
-            var inputs = new List<Tensor> { (rgb - 0.5) * 4, torch.cat([zero, step], 1) * 4 };
-            if (nextFrame)
-            {
-                // And the next frame minus this one (zero for the stretch's last frame): with both, a reversal of motion
-                // is visible at its pixels in one frame's input.
-                inputs.Add(torch.cat([step, zero], 1) * 4);
-            }
-
-            var channels = 3 * inputs.Count;
-            x = input.MoveToOuter(torch.cat(inputs, 2).reshape(b * f, channels, s, s)); // (B·F, 6 or 9, S, S)
+            var diff = torch.cat([torch.zeros_like(rgb.narrow(1, 0, 1)), rgb.narrow(1, 1, f - 1) - rgb.narrow(1, 0, f - 1)], 1);
+            x = input.MoveToOuter(torch.cat([(rgb - 0.5) * 4, diff * 4], 2).reshape(b * f, 6, s, s)); // (B·F, 6, S, S)
         }
 
         if (torch.is_grad_enabled() || b * f <= InferenceFrameChunk)
