@@ -81,11 +81,11 @@ public static class Watermarker
     /// The decision. Three tests share the false-positive budget α (weighted Bonferroni, so the union stays ≤ α):
     /// (A) the synchronisation score over the whole input, at every alignment, in each of the two views of the slots
     /// (<see cref="AlignmentSearch.AllSlots"/>, <see cref="AlignmentSearch.SoundSlots"/>; α/2 shared 3:1 by the two, or
-    /// 3α/4 when there are no windows); (B) the same over every window of <see cref="WatermarkSettings.WindowPeriods"/> periods, for a mark
-    /// in part of a long file (α/4); (C) the payload: at the best whole-input alignment the coded bits are decoded and
-    /// the CRC-16 checked (in both views, at each one's best alignment) — on unmarked audio the decode is a uniform
-    /// random word, so a CRC passes with probability 2⁻¹⁶ per try, independently of the synchronisation slots (the two use disjoint slots and independent
-    /// chips), which lets (C) accept a far lower synchronisation score (α/4).
+    /// 3α/4 when there are no windows); (B) the same over every window of <see cref="WatermarkSettings.WindowPeriods"/>
+    /// periods, for a mark in part of a long file (α/4); (C) the payload: at each view's best whole-input alignment the
+    /// coded bits are decoded and the CRC-16 checked — on unmarked audio the decode is a uniform random word, so a CRC
+    /// passes with probability 2⁻¹⁶ per try, independently of the synchronisation slots (the two use disjoint slots and
+    /// independent chips), which lets (C) accept a far lower synchronisation score (α/4).
     /// </summary>
     internal static DetectionResult Detect(TileFeatures features, long sampleCount, WatermarkKey key, WatermarkSettings s)
     {
