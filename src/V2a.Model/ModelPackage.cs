@@ -116,7 +116,7 @@ public static class ModelPackage
         sb.AppendLine();
         sb.AppendLine("## Training");
         sb.AppendLine(inv, $"- Data: {f.TrainClips} training clips from `{f.Corpus}` (shards of {f.DataCreated:yyyy-MM-dd}); {f.ValClips} clips held out by clip id. Every training clip is listed in `{LedgerFile}` with its source, licence and hashes.");
-        sb.AppendLine(inv, $"- {f.Steps:N0} steps, {f.SamplesSeen:N0} samples ({f.TrainingHours:0.00} h), batch {f.BatchSize}, AdamW peak lr {f.LearningRate:0.0e+0}, warm-up then cosine decay, gradient clipping, EMA; crops of {c.TrainSeconds} s with every {c.LongCropEvery}th step on {c.WindowSeconds} s; text dropped {c.TextDropProbability:P0}, video dropped {c.VisualDropProbability:P0} of the time; seed {f.Seed}.");
+        sb.AppendLine(inv, $"- {f.Steps:N0} steps, {f.SamplesSeen:N0} samples ({f.TrainingHours:0.00} h), batch {f.BatchSize}, AdamW peak lr {f.LearningRate:0.0e+0}, warm-up then cosine decay, gradient clipping, EMA; crops of {c.TrainSeconds} s with every {c.LongCropEvery}th step on {c.WindowSeconds} s; text dropped {c.TextDropProbability:P0}, video dropped {c.VisualDropProbability:P0} of the time{(c.FrameFlipProbability > 0 ? string.Create(inv, $", frames mirrored {c.FrameFlipProbability:P0}") : "")}; seed {f.Seed}.");
         var valText = f.ValLoss is { } v ? string.Create(inv, $"; validation loss {v:0.0000}.") : ".";
         var lossParts = c.SyncLossWeight > 0 ? string.Create(inv, $", flow + {c.SyncLossWeight} × sync") : "";
         sb.AppendLine(string.Create(inv, $"- Final training loss {f.FinalLoss:0.0000} (mean over the last log window{lossParts})") + valText);

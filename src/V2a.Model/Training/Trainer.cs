@@ -64,6 +64,10 @@ public sealed record TrainOptions
     /// (and so its size) is kept with extra stride-2 stages (<see cref="ModelConfig.VisualCells"/>). Null: the preset's.</summary>
     public int? FrameSize { get; init; }
 
+    /// <summary>Share of training clips whose frames are mirrored left to right, for a new run (fresh or --init-from):
+    /// overrides <see cref="ModelConfig.FrameFlipProbability"/>. Null keeps it; a resumed run keeps its checkpoint's.</summary>
+    public double? MirrorProbability { get; init; }
+
     public int KeepCheckpoints { get; init; } = 2;
 
     /// <summary>Validation clips scored at each checkpoint (EMA weights, fixed noise).</summary>
@@ -117,6 +121,11 @@ public static class Trainer
         if (latest is null && o.SyncLossWeight is { } syncWeight)
         {
             config = config with { SyncLossWeight = syncWeight };
+        }
+
+        if (latest is null && o.MirrorProbability is { } mirror)
+        {
+            config = config with { FrameFlipProbability = mirror };
         }
 
         CheckDataFits(config, manifest, o.DataDir);

@@ -187,6 +187,22 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
+    public void A_new_run_records_its_mirroring_and_a_resumed_run_keeps_it()
+    {
+        // Given a fresh run asked to mirror half its clips
+        var dir = Path.Combine(fixture.Root, "mirrored");
+        Trainer.Run(Options(dir, 2) with { MirrorProbability = 0.5 }, NullProgress.Instance);
+
+        // When it is resumed with another value
+        var result = Trainer.Run(Options(dir, 3) with { Resume = true, MirrorProbability = 0.1, WritePackage = true }, NullProgress.Instance);
+
+        // Then its checkpoint and its package keep the run's own 0.5 (a resumed run does not change its recipe)
+        Assert.True(result.Resumed);
+        using var model = SoundtrackModel.Load(result.PackageDir!);
+        Assert.Equal(0.5, model.Config.FrameFlipProbability);
+    }
+
+    [Fact]
     public void A_run_from_a_package_can_add_the_sync_head()
     {
         // Given a package trained without the sync loss
