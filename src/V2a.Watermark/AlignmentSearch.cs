@@ -17,9 +17,6 @@ internal sealed class AlignmentSearch
     private readonly int _pairs;
     private readonly int _pc;
 
-    /// <summary>Per view and phase: the weighted slot features (columns × pairs).</summary>
-    private readonly double[][][] _y;
-
     /// <summary>Per phase: whole columns.</summary>
     private readonly int[] _columns;
 
@@ -53,12 +50,10 @@ internal sealed class AlignmentSearch
         _pairs = s.PairCount;
         _pc = s.PeriodColumns;
         var phases = s.TileFrames;
-        _y = new double[Views][][];
         _periods = new List<double[]>[Views][];
         _factor = new double[Views][];
         for (var v = 0; v < Views; v++)
         {
-            _y[v] = new double[phases][];
             _periods[v] = new List<double[]>[phases];
             _factor[v] = new double[phases];
         }
@@ -87,11 +82,9 @@ internal sealed class AlignmentSearch
                 sound[i] = slots.Y[i] * share[i];
             }
 
-            _y[AllSlots][phase] = slots.Y;
-            _y[SoundSlots][phase] = sound;
             for (var v = 0; v < Views; v++)
             {
-                var y = _y[v][phase];
+                var y = v == AllSlots ? slots.Y : sound;
                 _factor[v][phase] = VarianceFactor(y, columns);
                 var list = new List<double[]>();
                 for (var start = 0; start < columns; start += _pc)
@@ -270,7 +263,7 @@ internal sealed class AlignmentSearch
     /// </summary>
     public WatermarkPayload? DecodePayload(Hit hit, int from, int count)
     {
-        var y = _y[hit.View][hit.Phase];
+        var periods = _periods[hit.View][hit.Phase]; // column j's slot features: periods[j / PC] at (j mod PC) × pairs
         var c0 = from * _pc;
         var c1 = Math.Min(_columns[hit.Phase], (from + count) * _pc);
         var cycleColumns = _pc * ChipPattern.CyclePeriods;
@@ -280,13 +273,15 @@ internal sealed class AlignmentSearch
             for (var j = c0; j < c1; j++)
             {
                 var ccol = (j + hit.Rotation + (_pc * parity)) % cycleColumns;
+                var period = periods[j / _pc];
+                var row = j % _pc * _pairs;
                 for (var p = 0; p < _pairs; p++)
                 {
                     var idx = (ccol * _pairs) + p;
                     var role = _pattern.Roles[idx];
                     if (role != ChipPattern.Sync)
                     {
-                        soft[role] += _pattern.Chips[idx] * y[(j * _pairs) + p];
+                        soft[role] += _pattern.Chips[idx] * period[row + p];
                     }
                 }
             }
