@@ -133,16 +133,17 @@ public static class Watermarker
 
         // Each test's p-value times α / its share of α: the verdict is "watermarked" when the smallest is ≤ α.
         // (A) and (C) look at both views of the slots (AlignmentSearch.AllSlots, SoundSlots), each at its own best alignment.
-        var (logA, whole) = (double.PositiveInfinity, search.BestWhole[AlignmentSearch.AllSlots]);
+        var views = search.BestWhole;
+        var logViews = views.Select(v => LogP(h, v.Score) + Math.Log(alpha / alphaA[v.View])).ToArray();
+        var logA = logViews.Min();
+        // Report the every-slot view's alignment whenever it passes on its own: its ranges are the sharper (the sound view
+        // weighs a marked stretch's neighbours by their loudness, not by whether they carry the mark).
+        var whole = logViews[AlignmentSearch.AllSlots] <= Math.Log(alpha)
+            ? views[AlignmentSearch.AllSlots]
+            : views[Array.IndexOf(logViews, logA)];
         var (logC, payload) = (0.0, (WatermarkPayload?)null);
-        foreach (var candidate in search.BestWhole)
+        foreach (var candidate in views)
         {
-            var logView = LogP(h, candidate.Score) + Math.Log(alpha / alphaA[candidate.View]);
-            if (logView < logA)
-            {
-                (logA, whole) = (logView, candidate);
-            }
-
             if (search.DecodePayload(candidate, 0, candidate.Count) is { } decoded)
             {
                 var logViewC = LogP(h, candidate.Score) + Math.Log(crcTries * crcPass) + Math.Log(alpha / alphaC);
@@ -151,15 +152,6 @@ public static class Watermarker
                     (logC, payload) = (logViewC, decoded);
                 }
             }
-        }
-
-        // Report the every-slot view's alignment whenever it passes on its own: its ranges are the sharper (the sound view
-        // weighs a marked stretch's neighbours by their loudness, not by whether they carry the mark).
-        var allSlots = search.BestWhole[AlignmentSearch.AllSlots];
-        var logAll = LogP(h, allSlots.Score) + Math.Log(alpha / alphaA[AlignmentSearch.AllSlots]);
-        if (logAll <= Math.Log(alpha))
-        {
-            (logA, whole) = (Math.Min(logA, logAll), allSlots);
         }
 
         var logB = windows > 0 ? LogP(h * windows, search.BestWindow.Score) + Math.Log(alpha / alphaB) : 0;
