@@ -1,34 +1,11 @@
 namespace V2a.Watermark;
 
 /// <summary>
-/// Per-frame band energies of a signal on the watermark grid, and the slot features built from them. Both the
-/// embedder (to measure the host it must overcome) and the detector use this one implementation, so they see
-/// the same numbers. Memory: one float per (frame, band) — 54 bands × 62.5 frames/s ≈ 13 KB a second.
+/// Band energies on the watermark grid: the one implementation both the embedder (to measure the host it must
+/// overcome) and the detector use, so they see the same numbers.
 /// </summary>
-internal sealed class TileFeatures
+internal static class TileFeatures
 {
-    private readonly WatermarkSettings _s;
-
-    public TileFeatures(WatermarkSettings settings, float[] bandEnergy, int frames, double totalEnergy)
-    {
-        _s = settings;
-        BandEnergy = bandEnergy;
-        Frames = frames;
-        TotalEnergy = totalEnergy;
-        LiveFloor = LiveFloorOf(settings);
-    }
-
-    public float[] BandEnergy { get; }
-
-    public int Frames { get; }
-
-    /// <summary>Energy of the whole spectrum (all bins, all frames).</summary>
-    public double TotalEnergy { get; }
-
-    public double LiveFloor { get; }
-
-    public int Bands => _s.BandCount;
-
     /// <summary>
     /// A tile is "live" when its cells average at least −90 dBFS (16-bit dither). Dead tiles (digital silence, a
     /// low-pass's stop band) carry no mark and are left out of detection rather than counted as noise. An absolute
@@ -36,25 +13,6 @@ internal sealed class TileFeatures
     /// </summary>
     public static double LiveFloorOf(WatermarkSettings s) =>
         s.TileFrames * s.BinsPerBand * s.FrameLength * 0.25 * Math.Pow(10, -90 / 10.0);
-
-    /// <summary>Computes band energies of <paramref name="x"/>.</summary>
-    public static TileFeatures Analyze(WatermarkSettings settings, ReadOnlySpan<float> x)
-    {
-        var stft = new Stft(settings.FrameLength, hannAnalysis: true);
-        var frames = stft.FrameCount(x.Length);
-        var bands = settings.BandCount;
-        var energy = new float[frames * bands];
-        var re = new float[stft.Bins];
-        var im = new float[stft.Bins];
-        double total = 0;
-        for (var m = 0; m < frames; m++)
-        {
-            stft.Analyze(x, m, re, im);
-            total += FrameEnergy(settings, re, im, energy.AsSpan(m * bands, bands));
-        }
-
-        return new TileFeatures(settings, energy, frames, total);
-    }
 
     /// <summary>Fills the band energies of one analysed frame; returns the frame's whole-spectrum energy.</summary>
     public static double FrameEnergy(WatermarkSettings s, float[] re, float[] im, Span<float> bandsOut)
@@ -80,49 +38,6 @@ internal sealed class TileFeatures
 
         return total;
     }
-
-    /// <summary>Columns of <paramref name="phase"/> that lie wholly inside the signal (frames phase + T·j … + T − 1).</summary>
-    public int Columns(int phase, bool includePartial = false)
-    {
-        var t = _s.TileFrames;
-        var avail = Frames - phase;
-        if (avail <= 0)
-        {
-            return 0;
-        }
-
-        return includePartial ? (avail + t - 1) / t : avail / t;
-    }
-
-    /// <summary>Tile energies (columns × bands) for one phase.</summary>
-    public double[] TileEnergies(int phase, int columns)
-    {
-        var t = _s.TileFrames;
-        var bands = Bands;
-        var e = new double[columns * bands];
-        for (var j = 0; j < columns; j++)
-        {
-            for (var f = 0; f < t; f++)
-            {
-                var m = phase + (j * t) + f;
-                if (m >= Frames)
-                {
-                    break;
-                }
-
-                var row = BandEnergy.AsSpan(m * bands, bands);
-                for (var b = 0; b < bands; b++)
-                {
-                    e[(j * bands) + b] += row[b];
-                }
-            }
-        }
-
-        return e;
-    }
-
-    /// <summary>Slot features (slot columns × pairs) of one phase's tile energies; see <see cref="SlotFeatures.Compute"/>.</summary>
-    public SlotFeatures Slots(double[] tileEnergy, int columns) => SlotFeatures.Compute(_s, tileEnergy, columns, LiveFloor);
 }
 
 /// <summary>
@@ -165,34 +80,24 @@ internal sealed class SlotFeatures
     public const double FloorQuantile = 0.2;
 
     /// <summary>
-    /// Per slot (columns × pairs), the mean over its two tiles of the share of the tile's energy above its band's floor,
-    /// max(0, 1 − floor / E): near 1 for a tile well above the input's background, near 0 for the background itself.
-    /// The floor is the <see cref="FloorQuantile"/> of the band's live tiles over the input; 0 for dead tiles.
+    /// The floor of a period's slots is taken over the live tiles of the periods within ±this many (±8.2 s): the whole
+    /// input for anything up to 9 periods (9.2 s), the background of the last ~17 s for a long file — a background that
+    /// changes through a film is followed, and the detector holds a bounded window, not the whole input.
     /// </summary>
-    public static double[] ShareAboveFloor(WatermarkSettings s, double[] tileEnergy, int columns, double liveFloor)
+    public const int FloorRadiusPeriods = 8;
+
+    /// <summary>
+    /// Per slot of columns [<paramref name="from"/>, <paramref name="to"/>) of a block of tile energies (columns × bands),
+    /// the mean over its two tiles of the share of the tile's energy above its band's floor, max(0, 1 − floor / E): near 1
+    /// for a tile well above the input's background, near 0 for the background itself; 0 for dead tiles. The floor is the
+    /// <see cref="FloorQuantile"/> of the band's live tiles around (<see cref="BandFloors"/>).
+    /// </summary>
+    public static double[] ShareAboveFloor(WatermarkSettings s, double[] tileEnergy, int from, int to, double liveFloor, double[] floors)
     {
         var pairs = s.PairCount;
         var bands = s.BandCount;
-        var floors = new double[bands];
-        var live = new List<double>(columns);
-        for (var b = 0; b < bands; b++)
-        {
-            live.Clear();
-            for (var j = 0; j < columns; j++)
-            {
-                var e = tileEnergy[(j * bands) + b];
-                if (e >= liveFloor)
-                {
-                    live.Add(e);
-                }
-            }
-
-            live.Sort();
-            floors[b] = live.Count == 0 ? double.PositiveInfinity : live[(int)(FloorQuantile * (live.Count - 1))];
-        }
-
-        var share = new double[columns * pairs];
-        for (var j = 0; j < columns; j++)
+        var share = new double[(to - from) * pairs];
+        for (var j = from; j < to; j++)
         {
             for (var p = 0; p < pairs; p++)
             {
@@ -203,11 +108,24 @@ internal sealed class SlotFeatures
                     sum += e >= liveFloor ? Math.Max(0, 1 - (floors[b] / e)) : 0;
                 }
 
-                share[(j * pairs) + p] = sum / 2;
+                share[((j - from) * pairs) + p] = sum / 2;
             }
         }
 
         return share;
+    }
+
+    /// <summary>Per band, the <see cref="FloorQuantile"/> of its live tile energies, each band's given sorted; +∞ for a band with none.</summary>
+    public static double[] BandFloors(IReadOnlyList<List<double>> sortedLive)
+    {
+        var floors = new double[sortedLive.Count];
+        for (var b = 0; b < floors.Length; b++)
+        {
+            var live = sortedLive[b];
+            floors[b] = live.Count == 0 ? double.PositiveInfinity : live[(int)(FloorQuantile * (live.Count - 1))];
+        }
+
+        return floors;
     }
 
     /// <summary>Columns of context a caller must supply on each side for a column's feature to equal the whole-signal one.</summary>

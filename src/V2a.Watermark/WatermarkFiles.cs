@@ -30,13 +30,13 @@ public static class WatermarkFiles
             };
         }
 
-        var analyzer = new StreamingAnalyzer(s);
+        var detector = new WatermarkDetector(s.SampleRate, key, s);
         foreach (var chunk in AudioReader.ReadChunks(path, s.SampleRate))
         {
-            analyzer.Add(chunk);
+            detector.Process(chunk);
         }
 
-        return Watermarker.Detect(analyzer.Finish(), analyzer.Samples, key, s);
+        return detector.Finish();
     }
 
     /// <summary>The payload <c>v2a watermark embed</c> uses when none is given: model tag of "user-audio", generation tag of the input's SHA-256.</summary>

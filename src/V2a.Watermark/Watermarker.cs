@@ -72,9 +72,9 @@ public static class Watermarker
     /// <summary>Looks for the mark in <paramref name="samples"/> (mono, at the settings' rate), at any alignment.</summary>
     public static DetectionResult Detect(float[] samples, int sampleRate, WatermarkKey key, WatermarkSettings? settings = null)
     {
-        var s = settings ?? WatermarkSettings.Default;
-        CheckRate(sampleRate, s);
-        return Detect(TileFeatures.Analyze(s, samples), samples.Length, key, s);
+        var detector = new WatermarkDetector(sampleRate, key, settings);
+        detector.Process(samples);
+        return detector.Finish();
     }
 
     /// <summary>
@@ -87,7 +87,7 @@ public static class Watermarker
     /// passes with probability 2⁻¹⁶ per try, independently of the synchronisation slots (the two use disjoint slots and
     /// independent chips), which lets (C) accept a far lower synchronisation score (α/4).
     /// </summary>
-    internal static DetectionResult Detect(TileFeatures features, long sampleCount, WatermarkKey key, WatermarkSettings s)
+    internal static DetectionResult Decide(AlignmentSearch search, long sampleCount, WatermarkKey key, WatermarkSettings s)
     {
         var duration = (double)sampleCount / s.SampleRate;
         var baseResult = new DetectionResult
@@ -108,8 +108,6 @@ public static class Watermarker
             };
         }
 
-        var pattern = PatternCache.Get(s, key);
-        var search = new AlignmentSearch(s, pattern, features);
         if (search.LiveSlots < s.SlotsPerPeriod / 4)
         {
             return baseResult with
@@ -144,7 +142,7 @@ public static class Watermarker
         var (logC, payload) = (0.0, (WatermarkPayload?)null);
         foreach (var candidate in views)
         {
-            if (search.DecodePayload(candidate, 0, candidate.Count) is { } decoded)
+            if (search.DecodePayload(candidate) is { } decoded)
             {
                 var logViewC = LogP(h, candidate.Score) + Math.Log(crcTries * crcPass) + Math.Log(alpha / alphaC);
                 if (logViewC < logC)
@@ -182,7 +180,7 @@ public static class Watermarker
             };
         }
 
-        payload ??= hit.Count != whole.Count ? search.DecodePayload(hit, hit.From, hit.Count) : null;
+        payload ??= hit != whole ? search.DecodePayload(hit) : null;
         return result with
         {
             Payload = payload,

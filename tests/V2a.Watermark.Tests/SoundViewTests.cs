@@ -48,7 +48,7 @@ public class SoundViewTests
             var noisy = new Attacks(S.SampleRate, S.Hop, TestAudio.TempDir).Apply(Attack.WhiteNoise20dB, marked, new Random(seed), () => marked);
 
             // When both views of the slots are scored
-            var search = new AlignmentSearch(S, PatternCache.Get(S, WatermarkKey.Public), TileFeatures.Analyze(S, noisy));
+            var search = AlignmentSearch.Run(S, PatternCache.Get(S, WatermarkKey.Public), noisy);
             var all = search.BestWhole[AlignmentSearch.AllSlots].Score;
             var sounds = search.BestWhole[AlignmentSearch.SoundSlots].Score;
 
@@ -70,12 +70,11 @@ public class SoundViewTests
     {
         // Given unmarked knocks in room tone under white noise, and 200 random keys
         var noisy = new Attacks(S.SampleRate, S.Hop, TestAudio.TempDir).Apply(Attack.WhiteNoise20dB, KnocksInRoomTone(6, 9), new Random(9), () => []);
-        var features = TileFeatures.Analyze(S, noisy);
         var scores = new List<double>();
         for (var k = 0; k < 200; k++)
         {
             // When the sound view's score is read at one fixed alignment (phase 0, rotation 0) for each key
-            var search = new AlignmentSearch(S, new ChipPattern(S, WatermarkKey.FromText($"null law key {k}")), features);
+            var search = AlignmentSearch.Run(S, new ChipPattern(S, WatermarkKey.FromText($"null law key {k}")), noisy);
             scores.Add(search.FixedScore(AlignmentSearch.SoundSlots));
         }
 

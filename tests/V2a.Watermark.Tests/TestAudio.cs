@@ -57,3 +57,25 @@ internal static class TestAudio
         return 10 * Math.Log10(sx / sw);
     }
 }
+
+/// <summary>Deterministic noise with slow swells, made chunk by chunk so a test need not hold the whole signal.</summary>
+internal sealed class SwellingNoise(int seed)
+{
+    private readonly Random _rng = new(seed);
+    private long _n;
+    private double _low;
+
+    public float[] Next(int count)
+    {
+        var x = new float[count];
+        for (var i = 0; i < count; i++, _n++)
+        {
+            var w = (_rng.NextDouble() * 2) - 1;
+            _low = (0.97 * _low) + (0.03 * w); // a little colour
+            var swell = 0.6 + (0.4 * Math.Sin(2 * Math.PI * _n / (3.7 * 16_000.0)));
+            x[i] = (float)(0.05 * swell * (w + (4 * _low)));
+        }
+
+        return x;
+    }
+}
