@@ -81,7 +81,7 @@ internal sealed class SlotFeatures
 
     /// <summary>
     /// The floor of a period's slots is taken over the live tiles of the periods within ±this many (±8.2 s): the whole
-    /// input for anything up to 9 periods (9.2 s), the background of the last ~17 s for a long file — a background that
+    /// input for anything up to 9 periods (9.2 s), the background of the ~17 s around it in a long file — a background that
     /// changes through a film is followed, and the detector holds a bounded window, not the whole input.
     /// </summary>
     public const int FloorRadiusPeriods = 8;
