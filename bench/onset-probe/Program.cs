@@ -10,9 +10,9 @@ using static TorchSharp.torch;
 // annotations in CORPUS/meta.jsonl). Trains on 8 s clips of the shards' training split, batch 8, AdamW, and every
 // 100 steps prints the validation AUC and the F1 of peak picking within ±1 frame (threshold: as many frames as events),
 // scored by SyncLoss.Auc / SyncLoss.PeakF1 like the trainer's onset head.
-// Usage (bench/onset-probe/run.sh builds it): onset-probe SHARDS CORPUS LR STEPS [FRAME_SIZE=32] [mirror]; the shards'
+// Usage (bench/onset-probe/run.sh builds it): onset-probe SHARDS CORPUS LR STEPS [FRAME_SIZE=32] [mirror] [events]; the shards'
 // frame size must match (v2a data prepare --frame-size 64 for 64); "mirror" flips half the training clips left to right
-// (ModelConfig.FrameFlipProbability 0.5).
+// (ModelConfig.FrameFlipProbability 0.5); "events" adds the visual encoder's event path (ModelConfig.VisualEventChannels 128).
 TorchRuntime.Initialise(); // V2A_THREADS, else all cores
 var inv = System.Globalization.CultureInfo.InvariantCulture;
 var sharp = V2a.Corpus.SoundClasses.All.Where(c => V2a.Corpus.SoundClasses.Info(c).Onset == V2a.Corpus.OnsetKind.Sharp).ToHashSet();
@@ -29,7 +29,7 @@ foreach (var line in File.ReadLines(Path.Combine(args[1], "meta.jsonl")))
 var config = ModelConfig.FromPreset("small");
 if (args.Length > 4) config = config with { Video = config.Video with { FrameSize = int.Parse(args[4]) } };
 var flags = args.Skip(5).ToHashSet();
-config = config with { FrameFlipProbability = flags.Contains("mirror") ? 0.5 : 0 };
+config = config with { FrameFlipProbability = flags.Contains("mirror") ? 0.5 : 0, VisualEventChannels = flags.Contains("events") ? 128 : 0 };
 using var train = ShardDataset.Load(args[0], "train");
 using var val = ShardDataset.Load(args[0], "val");
 config = config with { TextVocabSize = train.Manifest.VocabSize, Normalisation = train.Manifest.Normalisation };

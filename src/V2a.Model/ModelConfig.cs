@@ -57,6 +57,14 @@ public sealed record ModelConfig
     /// <summary>Depth of the temporal convolution stack over per-frame visual features (25 fps).</summary>
     public int VisualTemporalLayers { get; init; } = 2;
 
+    /// <summary>
+    /// Channels of the visual encoder's event path (0: none). Each cell of the CNN's frame / 8 grid (before any further
+    /// stride-2 stage) gets a temporal convolution over its own features in three consecutive frames — where a moving thing
+    /// reverses at that place — and the strongest response over the cells is added to the frame's feature: an event
+    /// anywhere in the picture counts, wherever it is.
+    /// </summary>
+    public int VisualEventChannels { get; init; }
+
     /// <summary>Rate of the pooled visual tokens the audio attends to (the frame-rate features are added to
     /// the audio tokens instead).</summary>
     public double VisualTokenFps { get; init; } = 8;

@@ -18,6 +18,7 @@ public static class TrainCommand
         var initFrom = new Option<string?>("--init-from") { Description = "Start a new run from a model package's weights (same architecture, prepared with the same vocabulary) instead of random ones." };
         var sync = new Option<double?>("--sync-loss") { Description = "Weight of the auxiliary sync loss (an onset head on the video features) for a new run; default: the preset's." };
         var mirror = new Option<double?>("--mirror") { Description = "Share of training clips whose frames are mirrored left to right, for a new run (0 … 1); default: the preset's (0)." };
+        var events = new Option<int?>("--visual-events") { Description = "Channels of the visual encoder's event path for a fresh run (a temporal convolution per grid cell, the strongest cell per frame); 0: none. Default: the preset's (0)." };
         var frameSize = new Option<int?>("--frame-size") { Description = "Frame side the visual encoder of a new run sees (shards prepared with the same --frame-size); extra stride-2 stages keep the preset's size. Default: the preset's." };
         var steps = new Option<int>("--steps") { Description = "Total optimizer steps of the run.", DefaultValueFactory = _ => defaults.Steps };
         var batch = new Option<int>("--batch") { Description = "Clips per step (short crops).", DefaultValueFactory = _ => defaults.BatchSize };
@@ -28,7 +29,7 @@ public static class TrainCommand
         var json = CliOptions.Json();
         var cmd = new Command("train", "Train a generator with flow matching; checkpoints are atomic and --resume continues after a kill.")
         {
-            data, preset, output, resume, initFrom, sync, mirror, frameSize, steps, batch, lr, warmup, every, seed, json,
+            data, preset, output, resume, initFrom, sync, mirror, events, frameSize, steps, batch, lr, warmup, every, seed, json,
         };
         cmd.SetAction(parse =>
         {
@@ -41,6 +42,7 @@ public static class TrainCommand
                 InitFrom = parse.GetValue(initFrom),
                 SyncLossWeight = parse.GetValue(sync) is { } w && w < 0 ? throw new BadInputException(null, "--sync-loss must be >= 0") : parse.GetValue(sync),
                 MirrorProbability = parse.GetValue(mirror) is { } m && (m < 0 || m > 1) ? throw new BadInputException(null, "--mirror must be between 0 and 1") : parse.GetValue(mirror),
+                VisualEventChannels = parse.GetValue(events) is { } e && e < 0 ? throw new BadInputException(null, "--visual-events must be >= 0") : parse.GetValue(events),
                 FrameSize = parse.GetValue(frameSize) is { } f ? Positive(f, "--frame-size") : null,
                 Steps = Positive(parse.GetValue(steps), "--steps"),
                 BatchSize = Positive(parse.GetValue(batch), "--batch"),

@@ -19,6 +19,8 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
     private readonly ModuleList<Conv2d> down;
     private readonly Linear frame_proj;
     private readonly ModuleList<Conv1d> temporal;
+    private readonly Conv1d? event_conv;
+    private readonly Linear? event_proj;
     private readonly LayerNorm norm;
 
     public VisualEncoder(ModelConfig config) : base(nameof(VisualEncoder))
@@ -39,6 +41,12 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
         for (var i = 0; i < config.VisualTemporalLayers; i++)
         {
             temporal.Add(nn.Conv1d(config.Dim, config.Dim, 3, padding: 1));
+        }
+
+        if (config.VisualEventChannels > 0)
+        {
+            event_conv = nn.Conv1d(c[2], config.VisualEventChannels, 3, padding: 1);
+            event_proj = nn.Linear(config.VisualEventChannels, config.Dim);
         }
 
         norm = nn.LayerNorm(config.Dim);
@@ -62,27 +70,45 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
             x = input.MoveToOuter(torch.cat([(rgb - 0.5) * 4, diff * 4], 2).reshape(b * f, 6, s, s)); // (B·F, 6, S, S)
         }
 
+        Tensor fine;
         if (torch.is_grad_enabled() || b * f <= InferenceFrameChunk)
         {
-            x = Cells(x);
+            (fine, x) = Cells(x);
         }
         else
         {
             // Generating: run the per-frame CNN a chunk of frames at a time and free each chunk's activations at once,
             // so the peak is one chunk's (at 64×64, all 200 frames of a guided window at once held ~0.3 GB).
-            var parts = new List<Tensor>();
+            var (fineParts, parts) = (new List<Tensor>(), new List<Tensor>());
             for (long start = 0; start < b * f; start += InferenceFrameChunk)
             {
                 using var scope = torch.NewDisposeScope();
-                parts.Add(scope.MoveToOuter(Cells(x.narrow(0, start, Math.Min(InferenceFrameChunk, (b * f) - start)))));
+                var (chunkFine, chunk) = Cells(x.narrow(0, start, Math.Min(InferenceFrameChunk, (b * f) - start)));
+                parts.Add(scope.MoveToOuter(chunk));
+                if (event_conv is not null)
+                {
+                    fineParts.Add(scope.MoveToOuter(chunkFine));
+                }
             }
 
             x.Dispose();
             x = torch.cat(parts, 0);
+            fine = event_conv is null ? x : torch.cat(fineParts, 0);
             parts.ForEach(p => p.Dispose());
+            fineParts.ForEach(p => p.Dispose());
         }
 
         var h = frame_proj.forward(x.flatten(1)).view(b, f, -1).transpose(1, 2); // (B, D, F)
+        if (event_conv is not null && event_proj is not null)
+        {
+            // Each cell of the frame / 8 grid, its features over consecutive frames (B·cells, C, F); the strongest cell
+            // at each frame.
+            var (ch, cells) = (fine.shape[1], fine.shape[2] * fine.shape[3]);
+            var perCell = fine.view(b, f, ch, cells).permute(0, 3, 2, 1).reshape(b * cells, ch, f);
+            var events = nn.functional.gelu(event_conv.forward(perCell)).view(b, cells, -1, f).amax([1]); // (B, E, F)
+            h = h + event_proj.forward(events.transpose(1, 2)).transpose(1, 2);
+        }
+
         foreach (var conv in temporal)
         {
             h = h + nn.functional.gelu(conv.forward(h));
@@ -91,17 +117,18 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
         return norm.forward(h.transpose(1, 2)); // (B, F, D)
     }
 
-    /// <summary>The per-frame CNN: (N, 6, S, S) → (N, C, cells, cells).</summary>
-    private Tensor Cells(Tensor x)
+    /// <summary>The per-frame CNN: (N, 6, S, S) → its S/8 grid (N, C, S/8, S/8) and the config's cell grid (N, C, cells, cells).</summary>
+    private (Tensor Fine, Tensor Cells) Cells(Tensor x)
     {
         x = nn.functional.gelu(conv1.forward(x));
         x = nn.functional.gelu(conv2.forward(x));
-        x = nn.functional.gelu(conv3.forward(x)); // (N, C, S/8, S/8)
+        var fine = nn.functional.gelu(conv3.forward(x)); // (N, C, S/8, S/8)
+        x = fine;
         foreach (var conv in down)
         {
             x = nn.functional.gelu(conv.forward(x)); // halves again, down to the config's cell grid
         }
 
-        return x;
+        return (fine, x);
     }
 }

@@ -68,6 +68,11 @@ public sealed record TrainOptions
     /// overrides <see cref="ModelConfig.FrameFlipProbability"/>. Null keeps it; a resumed run keeps its checkpoint's.</summary>
     public double? MirrorProbability { get; init; }
 
+    /// <summary>Channels of the visual encoder's event path for a fresh run (<see cref="ModelConfig.VisualEventChannels"/>;
+    /// 0 turns it off). Null: the preset's. Not with <see cref="InitFrom"/> (the package's architecture is kept); a resumed
+    /// run keeps its checkpoint's.</summary>
+    public int? VisualEventChannels { get; init; }
+
     public int KeepCheckpoints { get; init; } = 2;
 
     /// <summary>Validation clips scored at each checkpoint (EMA weights, fixed noise).</summary>
@@ -114,6 +119,11 @@ public static class Trainer
         var tokenizer = TextTokenizer.Load(Path.Combine(o.DataDir, ShardManifest.VocabFileName));
 
         var initFrom = latest is null ? o.InitFrom : null;
+        if (initFrom is not null && o.VisualEventChannels is not null)
+        {
+            throw new BadInputException(initFrom, "--visual-events changes the architecture; a run from --init-from keeps the package's");
+        }
+
         var packageConfig = initFrom is not null ? InitialConfig(initFrom, manifest, o.DataDir) : null;
         var config = latest is not null
             ? ModelConfig.FromJson(File.ReadAllText(Path.Combine(latest, Checkpoint.ConfigFile)), Path.Combine(latest, Checkpoint.ConfigFile))
@@ -288,6 +298,11 @@ public static class Trainer
     internal static ModelConfig ConfigFor(TrainOptions o, ShardManifest manifest)
     {
         var config = o.Config ?? ModelConfig.FromPreset(o.Preset);
+        if (o.VisualEventChannels is { } events)
+        {
+            config = config with { VisualEventChannels = events };
+        }
+
         if (o.FrameSize is { } size && size != config.Video.FrameSize)
         {
             config = config with

@@ -105,11 +105,16 @@ public class SoundtrackNetworkTests
         Assert.Throws<InvalidOperationException>(() => (config with { VisualCells = 3, Video = config.Video with { FrameSize = 64 } }).Validate());
     }
 
-    [Fact]
-    public void Visual_features_are_the_same_when_generation_encodes_frames_a_chunk_at_a_time()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(8)]
+    public void Visual_features_are_the_same_when_generation_encodes_frames_a_chunk_at_a_time(int eventChannels)
     {
-        // Given the debug visual encoder and 2 clips of 3.2 s (160 frames: more than one inference chunk, not a multiple)
-        var config = TestSupport.Debug();
+        // Given the debug visual encoder (with and without its event path, on a 64×64 frame whose grid is halved once more)
+        // and 2 clips of 3.2 s (160 frames: more than one inference chunk, not a multiple)
+        var config = TestSupport.Debug() is var debug && eventChannels > 0
+            ? debug with { VisualEventChannels = eventChannels, VisualCells = debug.Video.FrameSize / 8, Video = debug.Video with { FrameSize = debug.Video.FrameSize * 2 } }
+            : TestSupport.Debug();
         using var encoder = new V2a.Model.Conditions.VisualEncoder(config);
         encoder.eval();
         using var scope = torch.NewDisposeScope();

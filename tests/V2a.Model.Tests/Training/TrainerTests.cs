@@ -203,6 +203,25 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
+    public void A_new_run_can_add_the_visual_event_path_but_a_run_from_a_package_keeps_its_architecture()
+    {
+        // Given a fresh run asked for an event path of 8 channels
+        var dir = Path.Combine(fixture.Root, "events");
+        var result = Trainer.Run(Options(dir, 2) with { VisualEventChannels = 8, WritePackage = true }, NullProgress.Instance);
+
+        // Then its package records the path and loads with it (its weights are in the package)
+        using (var model = SoundtrackModel.Load(result.PackageDir!))
+        {
+            Assert.Equal(8, model.Config.VisualEventChannels);
+        }
+
+        // And a new run from that package cannot change the architecture
+        var e = Assert.Throws<BadInputException>(() => Trainer.Run(Options(Path.Combine(fixture.Root, "events-again"), 2)
+            with { InitFrom = result.PackageDir, VisualEventChannels = 0 }, NullProgress.Instance));
+        Assert.Contains("--visual-events", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_run_from_a_package_can_add_the_sync_head()
     {
         // Given a package trained without the sync loss
