@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace V2a.Watermark;
 
 /// <summary>
@@ -25,8 +23,13 @@ internal sealed class PeriodFeatures
     /// <summary>Tile energies (bands) of columns [_first, _first + _columns.Count).</summary>
     private readonly List<double[]> _columns = [];
 
-    /// <summary>Per band, the sorted live tile energies of columns [_removed, _added): the floor's window.</summary>
-    private readonly List<double>[] _live;
+    /// <summary>Per band, the live tile energies of columns [_removed, _added), sorted: the floor's window.</summary>
+    private readonly SortedWindow[] _live;
+
+    /// <summary>Per band, the live tile energies entering and leaving the window at this period (scratch).</summary>
+    private readonly List<double>[] _entering;
+
+    private readonly List<double>[] _leaving;
 
     private double[] _building;
     private int _first;
@@ -52,10 +55,12 @@ internal sealed class PeriodFeatures
             throw new ArgumentException("the floor's window must cover the features' context", nameof(s));
         }
 
-        _live = new List<double>[_bands];
+        _live = new SortedWindow[_bands];
+        _entering = new List<double>[_bands];
+        _leaving = new List<double>[_bands];
         for (var b = 0; b < _bands; b++)
         {
-            _live[b] = [];
+            (_live[b], _entering[b], _leaving[b]) = (new SortedWindow(), [], []);
         }
 
         _building = new double[_bands];
@@ -103,12 +108,17 @@ internal sealed class PeriodFeatures
             var c1 = Math.Min(Arrived, c0 + _pc);
             for (; _added < Math.Min(Arrived, (k + _radius + 1) * _pc); _added++)
             {
-                MoveLive(_added, insert: true);
+                CollectLive(_added, _entering);
             }
 
             for (; _removed < (k - _radius) * _pc; _removed++)
             {
-                MoveLive(_removed, insert: false);
+                CollectLive(_removed, _leaving);
+            }
+
+            for (var b = 0; b < _bands; b++)
+            {
+                _live[b].Update(_entering[b], _leaving[b]);
             }
 
             var b0 = Math.Max(0, c0 - _context);
@@ -144,45 +154,75 @@ internal sealed class PeriodFeatures
         }
     }
 
-    /// <summary>The first index of a sorted span whose value is not below <paramref name="v"/> (branch-free halving: the values are noise to a branch predictor).</summary>
-    private static int LowerBound(ReadOnlySpan<double> sorted, double v)
-    {
-        if (sorted.IsEmpty)
-        {
-            return 0;
-        }
-
-        var (at, n) = (0, sorted.Length);
-        while (n > 1)
-        {
-            var half = n >> 1;
-            at = sorted[at + half] < v ? at + half : at;
-            n -= half;
-        }
-
-        return sorted[at] < v ? at + 1 : at;
-    }
-
-    private void MoveLive(int column, bool insert)
+    /// <summary>Adds a column's live tile energies to each band's list.</summary>
+    private void CollectLive(int column, List<double>[] lists)
     {
         var e = _columns[column - _first];
         for (var b = 0; b < _bands; b++)
         {
-            if (e[b] < _liveFloor)
+            if (e[b] >= _liveFloor)
             {
-                continue;
+                lists[b].Add(e[b]);
             }
+        }
+    }
+}
 
-            var list = _live[b];
-            var at = LowerBound(CollectionsMarshal.AsSpan(list), e[b]);
-            if (insert)
+/// <summary>
+/// A multiset of values kept sorted and updated a batch at a time — values in, values out — by one merge pass, so a
+/// window that slides by a period costs a pass over it rather than a search and a shift per value.
+/// </summary>
+internal sealed class SortedWindow
+{
+    private double[] _values = new double[256];
+    private double[] _spare = new double[256];
+
+    public int Count { get; private set; }
+
+    public double this[int i] => i < Count ? _values[i] : throw new ArgumentOutOfRangeException(nameof(i));
+
+    /// <summary>Adds <paramref name="entering"/> and removes <paramref name="leaving"/> (values that are in the window); clears both lists.</summary>
+    public void Update(List<double> entering, List<double> leaving)
+    {
+        entering.Sort();
+        leaving.Sort();
+        var size = Count + entering.Count;
+        if (_spare.Length < size)
+        {
+            _spare = new double[Math.Max(size, 2 * _spare.Length)];
+        }
+
+        var (i, a, r, n) = (0, 0, 0, 0);
+        while (i < Count || a < entering.Count)
+        {
+            if (i < Count && r < leaving.Count && _values[i] >= leaving[r])
             {
-                list.Insert(at, e[b]);
+                if (_values[i] != leaving[r])
+                {
+                    throw new InvalidOperationException("a value left the window that was not in it");
+                }
+
+                i++;
+                r++;
+            }
+            else if (a < entering.Count && (i == Count || entering[a] <= _values[i]))
+            {
+                _spare[n++] = entering[a++];
             }
             else
             {
-                list.RemoveAt(at); // the value is there: it was inserted when its column entered the window
+                _spare[n++] = _values[i++];
             }
         }
+
+        if (r != leaving.Count)
+        {
+            throw new InvalidOperationException("a value left the window that was not in it");
+        }
+
+        (_values, _spare) = (_spare, _values);
+        Count = n;
+        entering.Clear();
+        leaving.Clear();
     }
 }

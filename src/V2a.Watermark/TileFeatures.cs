@@ -116,7 +116,7 @@ internal sealed class SlotFeatures
     }
 
     /// <summary>Per band, the <see cref="FloorQuantile"/> of its live tile energies, each band's given sorted; +∞ for a band with none.</summary>
-    public static double[] BandFloors(IReadOnlyList<List<double>> sortedLive)
+    public static double[] BandFloors(IReadOnlyList<SortedWindow> sortedLive)
     {
         var floors = new double[sortedLive.Count];
         for (var b = 0; b < floors.Length; b++)

@@ -77,3 +77,41 @@ public class StreamingDetectorTests(ITestOutputHelper output)
         Assert.True(longRun.PeakHeap < shortRun.PeakHeap + (2 << 20), $"peak heap {shortRun.PeakHeap} B for 60 s, {longRun.PeakHeap} B for 600 s");
     }
 }
+
+public class SortedWindowTests
+{
+    [Fact]
+    public void Keeps_the_multiset_sorted_through_batches_in_and_out_duplicates_included()
+    {
+        // Given a window that takes batches of values (many repeated) and gives back the oldest batch once it holds five
+        var rng = new Random(4);
+        var window = new SortedWindow();
+        var batches = new Queue<List<double>>();
+        var reference = new List<double>();
+        for (var step = 0; step < 200; step++)
+        {
+            var entering = Enumerable.Range(0, rng.Next(0, 20)).Select(_ => (double)rng.Next(0, 12)).ToList();
+            var leaving = batches.Count >= 5 ? batches.Dequeue() : [];
+            batches.Enqueue([.. entering]);
+            reference.AddRange(entering);
+            leaving.ForEach(v => reference.Remove(v));
+
+            // When each batch goes in and the oldest comes out in one update
+            window.Update(entering, [.. leaving]);
+
+            // Then it holds exactly the values in the window, in order, and the scratch lists are handed back empty
+            reference.Sort();
+            Assert.Equal(reference, Enumerable.Range(0, window.Count).Select(i => window[i]));
+            Assert.Empty(entering);
+        }
+    }
+
+    [Fact]
+    public void Refuses_to_remove_a_value_it_does_not_hold()
+    {
+        var window = new SortedWindow();
+        window.Update([1.0, 3.0], []);
+        Assert.Throws<InvalidOperationException>(() => window.Update([], [2.0]));
+        Assert.Throws<InvalidOperationException>(() => window.Update([], [5.0]));
+    }
+}
