@@ -31,9 +31,6 @@ internal sealed class StreamingAnalyzer
 
     public long Samples => _received;
 
-    /// <summary>Frames analysed so far.</summary>
-    public int Frames => _next;
-
     /// <summary>Feeds samples; analyses every frame whose samples have all arrived.</summary>
     public void Add(ReadOnlySpan<float> chunk)
     {
