@@ -424,7 +424,7 @@ internal sealed class AlignmentSearch
             if (Periods >= _w)
             {
                 var from = Periods - _w;
-                var fold = RecentFold(from, _w);
+                var fold = RecentFold();
                 window = new double[_pc];
                 for (var r = 0; r < _pc; r++)
                 {
@@ -495,10 +495,11 @@ internal sealed class AlignmentSearch
             return den > 0 ? num / Math.Sqrt(den) : 0;
         }
 
-        private double[] RecentFold(int from, int count)
+        /// <summary>The fold of the last window's periods, oldest first (the ring holds exactly them).</summary>
+        private double[] RecentFold()
         {
             var fold = new double[_pc * _pairs];
-            for (var k = from; k < from + count; k++)
+            for (var k = Periods - _w; k < Periods; k++)
             {
                 var p = _recent[k % _w];
                 for (var i = 0; i < fold.Length; i++)
