@@ -264,16 +264,30 @@ public static class WatermarkBench
     {
         var x = synth.Make(ClipKind.Music, 424242, 60).Samples;
         var payload = new WatermarkPayload(1, 2);
-        // Warm-up on the whole signal, so every hot loop is compiled at its final tier before the timed run.
+        // Warm-up on the whole signal, then the best of five timed runs: the JIT keeps promoting hot loops for the first
+        // few runs (detection measured 0.16, 0.10, 0.04, 0.04 s on this minute), and a busy machine's other work moves
+        // the best of several less than one run.
         var y = Watermarker.Embed(x, s.SampleRate, payload, WatermarkKey.Public, s);
-        var sw = Stopwatch.StartNew();
-        Watermarker.Embed(x, s.SampleRate, payload, WatermarkKey.Public, s);
-        var embed = sw.Elapsed.TotalSeconds;
         Watermarker.Detect(y, s.SampleRate, WatermarkKey.Public, s);
-        sw.Restart();
-        Watermarker.Detect(y, s.SampleRate, WatermarkKey.Public, s);
-        var detect = sw.Elapsed.TotalSeconds;
+        var embed = BestOf(SpeedRepeats, () => Watermarker.Embed(x, s.SampleRate, payload, WatermarkKey.Public, s));
+        var detect = BestOf(SpeedRepeats, () => Watermarker.Detect(y, s.SampleRate, WatermarkKey.Public, s));
         return new SpeedResult(60, embed, detect, 60 / embed, 60 / detect);
+    }
+
+    private const int SpeedRepeats = 5;
+
+    /// <summary>The shortest wall time, in seconds, of <paramref name="repeats"/> runs of <paramref name="work"/>.</summary>
+    private static double BestOf(int repeats, Action work)
+    {
+        var best = double.PositiveInfinity;
+        for (var i = 0; i < repeats; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            work();
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+
+        return best;
     }
 
     private static float[] Cut(float[] source, int n, Random rng)
