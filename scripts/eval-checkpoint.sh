@@ -25,7 +25,7 @@ mkdir -p "$scratch"
 cp -r "$run/$ckpt" "$scratch/"
 cp "$run/latest" "$scratch/latest"
 [ -f "$run/train.jsonl" ] && cp "$run/train.jsonl" "$scratch/train.jsonl"
-"$v2a" train --data "$shards" --out "$scratch" --resume --steps "$step" >/dev/null
+"$v2a" train --data "$shards" --out "$scratch" --resume --stop-at "$step" >/dev/null
 rm -rf "$out/model"
 mv "$scratch/model" "$out/model"
 rm -rf "$scratch"

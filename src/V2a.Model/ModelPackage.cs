@@ -14,6 +14,9 @@ public sealed record ModelCardFacts
 {
     public int Steps { get; init; }
 
+    /// <summary>The learning-rate schedule's length; more than <see cref="Steps"/> when the run was stopped early.</summary>
+    public int ScheduleSteps { get; init; }
+
     public long SamplesSeen { get; init; }
 
     public double TrainingHours { get; init; }
@@ -116,7 +119,8 @@ public static class ModelPackage
         sb.AppendLine();
         sb.AppendLine("## Training");
         sb.AppendLine(inv, $"- Data: {f.TrainClips} training clips from `{f.Corpus}` (shards of {f.DataCreated:yyyy-MM-dd}); {f.ValClips} clips held out by clip id. Every training clip is listed in `{LedgerFile}` with its source, licence and hashes.");
-        sb.AppendLine(inv, $"- {f.Steps:N0} steps, {f.SamplesSeen:N0} samples ({f.TrainingHours:0.00} h), batch {f.BatchSize}, AdamW peak lr {f.LearningRate:0.0e+0}, warm-up then cosine decay, gradient clipping, EMA; crops of {c.TrainSeconds} s with every {c.LongCropEvery}th step on {c.WindowSeconds} s; text dropped {c.TextDropProbability:P0}, video dropped {c.VisualDropProbability:P0} of the time{(c.FrameFlipProbability > 0 ? string.Create(inv, $", frames mirrored {c.FrameFlipProbability:P0}") : "")}{(c.VisualEventChannels > 0 ? string.Create(inv, $", visual event path of {c.VisualEventChannels} channels") : "")}; seed {f.Seed}.");
+        var schedule = f.ScheduleSteps > f.Steps ? string.Create(inv, $" (stopped there on a {f.ScheduleSteps:N0}-step schedule)") : "";
+        sb.AppendLine(inv, $"- {f.Steps:N0} steps{schedule}, {f.SamplesSeen:N0} samples ({f.TrainingHours:0.00} h), batch {f.BatchSize}, AdamW peak lr {f.LearningRate:0.0e+0}, warm-up then cosine decay, gradient clipping, EMA; crops of {c.TrainSeconds} s with every {c.LongCropEvery}th step on {c.WindowSeconds} s; text dropped {c.TextDropProbability:P0}, video dropped {c.VisualDropProbability:P0} of the time{(c.FrameFlipProbability > 0 ? string.Create(inv, $", frames mirrored {c.FrameFlipProbability:P0}") : "")}{(c.VisualEventChannels > 0 ? string.Create(inv, $", visual event path of {c.VisualEventChannels} channels") : "")}; seed {f.Seed}.");
         var valText = f.ValLoss is { } v ? string.Create(inv, $"; validation loss {v:0.0000}.") : ".";
         var lossParts = c.SyncLossWeight > 0 ? string.Create(inv, $", flow + {c.SyncLossWeight} × sync") : "";
         sb.AppendLine(string.Create(inv, $"- Final training loss {f.FinalLoss:0.0000} (mean over the last log window{lossParts})") + valText);

@@ -20,7 +20,8 @@ public static class TrainCommand
         var mirror = new Option<double?>("--mirror") { Description = "Share of training clips whose frames are mirrored left to right, for a new run (0 … 1); default: the preset's (0)." };
         var events = new Option<int?>("--visual-events") { Description = "Channels of the visual encoder's event path for a fresh run (a temporal convolution per grid cell, the strongest cell per frame); 0: none. Default: the preset's (0)." };
         var frameSize = new Option<int?>("--frame-size") { Description = "Frame side the visual encoder of a new run sees (shards prepared with the same --frame-size); extra stride-2 stages keep the preset's size. Default: the preset's." };
-        var steps = new Option<int>("--steps") { Description = "Total optimizer steps of the run.", DefaultValueFactory = _ => defaults.Steps };
+        var steps = new Option<int?>("--steps") { Description = $"Total optimizer steps of the run: the learning-rate schedule's length. Default: {defaults.Steps}; with --resume, the run's own." };
+        var stopAt = new Option<int?>("--stop-at") { Description = "Stop after this step (checkpoint and package written there), keeping the schedule of --steps." };
         var batch = new Option<int>("--batch") { Description = "Clips per step (short crops).", DefaultValueFactory = _ => defaults.BatchSize };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate (AdamW).", DefaultValueFactory = _ => defaults.LearningRate };
         var warmup = new Option<int>("--warmup") { Description = "Warm-up steps.", DefaultValueFactory = _ => defaults.WarmupSteps };
@@ -29,7 +30,7 @@ public static class TrainCommand
         var json = CliOptions.Json();
         var cmd = new Command("train", "Train a generator with flow matching; checkpoints are atomic and --resume continues after a kill.")
         {
-            data, preset, output, resume, initFrom, sync, mirror, events, frameSize, steps, batch, lr, warmup, every, seed, json,
+            data, preset, output, resume, initFrom, sync, mirror, events, frameSize, steps, stopAt, batch, lr, warmup, every, seed, json,
         };
         cmd.SetAction(parse =>
         {
@@ -44,7 +45,8 @@ public static class TrainCommand
                 MirrorProbability = parse.GetValue(mirror) is { } m && (m < 0 || m > 1) ? throw new BadInputException(null, "--mirror must be between 0 and 1") : parse.GetValue(mirror),
                 VisualEventChannels = parse.GetValue(events) is { } e && e < 0 ? throw new BadInputException(null, "--visual-events must be >= 0") : parse.GetValue(events),
                 FrameSize = parse.GetValue(frameSize) is { } f ? Positive(f, "--frame-size") : null,
-                Steps = Positive(parse.GetValue(steps), "--steps"),
+                Steps = Positive(parse.GetValue(steps) ?? ScheduleOf(parse.GetValue(output)!, parse.GetValue(resume)) ?? defaults.Steps, "--steps"),
+                StopAt = parse.GetValue(stopAt) is { } stop ? Positive(stop, "--stop-at") : null,
                 BatchSize = Positive(parse.GetValue(batch), "--batch"),
                 LearningRate = parse.GetValue(lr),
                 WarmupSteps = parse.GetValue(warmup),
@@ -72,6 +74,10 @@ public static class TrainCommand
         });
         return cmd;
     }
+
+    /// <summary>A resumed run's schedule length, from its last checkpoint; null for a fresh run.</summary>
+    private static int? ScheduleOf(string runDir, bool resume) =>
+        resume && Checkpoint.Latest(runDir) is { } latest ? Checkpoint.ReadState(latest).TotalSteps : null;
 
     private static int Positive(int value, string name) =>
         value > 0 ? value : throw new BadInputException(null, $"{name} must be positive (got {value})");

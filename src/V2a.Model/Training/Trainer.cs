@@ -24,8 +24,14 @@ public sealed record TrainOptions
     /// <summary>Overrides the preset's architecture (tests); data-derived fields are still filled in.</summary>
     public ModelConfig? Config { get; init; }
 
-    /// <summary>Total optimizer steps of the run (a resumed run continues up to this many).</summary>
+    /// <summary>Total optimizer steps of the run: the learning-rate schedule's length (a resumed run continues up to
+    /// this many).</summary>
     public int Steps { get; init; } = 20_000;
+
+    /// <summary>Stop after this step (a checkpoint and the package are written there) while the learning-rate schedule
+    /// stays that of <see cref="Steps"/>: to take a run's intermediate checkpoint as it was, or to split a run into
+    /// parts. Null: run to <see cref="Steps"/>.</summary>
+    public int? StopAt { get; init; }
 
     /// <summary>Clips per step on short crops; long-crop steps scale it down to keep the tokens per step.</summary>
     public int BatchSize { get; init; } = 16;
@@ -183,11 +189,12 @@ public static class Trainer
         var samplesPerSecond = 0.0;
         var step = state.Step;
         var samplesSeen = state.SamplesSeen;
-        progress.Report("training", step, o.Steps, latest is null ? "starting" : $"resumed from step {step}");
+        var end = Math.Min(o.Steps, o.StopAt ?? o.Steps);
+        progress.Report("training", step, end, latest is null ? "starting" : $"resumed from step {step}");
         using (var log = new StreamWriter(logPath, append: true) { AutoFlush = true })
         {
             net.train();
-            while (step < o.Steps)
+            while (step < end)
             {
                 cancel.ThrowIfCancellationRequested();
                 var current = step + 1;
@@ -229,10 +236,10 @@ public static class Trainer
                 }
 
                 var syncText = net.HasOnsetHead ? string.Create(CultureInfo.InvariantCulture, $", sync {windowSync / windowSteps:0.0000}") : "";
-                progress.Report("training", step, o.Steps,
+                progress.Report("training", step, end,
                     string.Create(CultureInfo.InvariantCulture, $"loss {windowLoss / windowSteps:0.0000}{syncText}, {samplesPerSecond:0.0} samples/s, lr {lr:0.0e+0}"));
 
-                var checkpointNow = step % o.CheckpointEvery == 0 || step == o.Steps;
+                var checkpointNow = step % o.CheckpointEvery == 0 || step == end;
                 if (step % o.LogEvery == 0 || checkpointNow)
                 {
                     ValidationScores? scores = null;
@@ -285,7 +292,7 @@ public static class Trainer
             package = Path.Combine(o.RunDir, PackageFolder);
             ModelPackage.Save(package, ema, tokenizer, new ModelCardFacts
             {
-                Steps = step, SamplesSeen = samplesSeen, TrainingHours = trainingSeconds / 3600, FinalLoss = lastLoss, ValLoss = lastVal,
+                Steps = step, ScheduleSteps = o.Steps, SamplesSeen = samplesSeen, TrainingHours = trainingSeconds / 3600, FinalLoss = lastLoss, ValLoss = lastVal,
                 BatchSize = o.BatchSize, LearningRate = o.LearningRate, TrainClips = data.Count, ValClips = val?.Count ?? 0,
                 Corpus = manifest.Corpus, DataCreated = manifest.Created, Seed = state.Seed,
             }, Path.Combine(o.DataDir, ShardManifest.LedgerFileName));

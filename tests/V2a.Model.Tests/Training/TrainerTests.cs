@@ -96,6 +96,32 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
+    public void A_run_stopped_early_keeps_its_schedule_and_resumes_to_the_unbroken_runs_weights()
+    {
+        // Given a 6-step run told to stop at step 3, with its package written
+        var stopped = Path.Combine(fixture.Root, "stopped");
+        var result = Trainer.Run(Options(stopped, 6) with { StopAt = 3, WritePackage = true }, NullProgress.Instance);
+
+        // Then it stopped at 3 with a checkpoint there, on the 6-step schedule's learning rate, and its card says so
+        Assert.Equal(3, result.Step);
+        Assert.Equal("ckpt-00000003", File.ReadAllText(Path.Combine(stopped, Checkpoint.LatestFile)).Trim());
+        var last = JsonSerializer.Deserialize<Trainer.LogEntry>(File.ReadAllLines(Path.Combine(stopped, Trainer.LogFile))[^1], ModelConfig.JsonOptions)!;
+        Assert.Equal(3, last.Step);
+        Assert.Equal(Trainer.LearningRate(Options(stopped, 6), 3), last.Lr, 12);
+        Assert.NotEqual(Trainer.LearningRate(Options(stopped, 3), 3), last.Lr, 6);
+        Assert.Contains("3 steps (stopped there on a 6-step schedule)", File.ReadAllText(Path.Combine(stopped, "model", ModelPackage.CardFile)), StringComparison.Ordinal);
+
+        // When it is resumed to the end, it holds the weights of a run that never stopped
+        Trainer.Run(Options(stopped, 6) with { Resume = true }, NullProgress.Instance);
+        var unbroken = Path.Combine(fixture.Root, "never-stopped");
+        Trainer.Run(Options(unbroken, 6), NullProgress.Instance);
+        using var scope = torch.NewDisposeScope();
+        var a = Safetensors.LoadStateDict(Path.Combine(unbroken, "ckpt-00000006", Checkpoint.EmaFile));
+        var b = Safetensors.LoadStateDict(Path.Combine(stopped, "ckpt-00000006", Checkpoint.EmaFile));
+        Assert.All(a.Keys, key => Assert.True(a[key].equal(b[key]).all().item<bool>(), $"{key} differs"));
+    }
+
+    [Fact]
     public void Checkpoints_log_validation_loss_and_the_estimate_from_pure_noise_with_and_without_conditions()
     {
         // Given a short run with a held-out clip
