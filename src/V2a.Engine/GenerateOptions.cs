@@ -11,7 +11,7 @@ public sealed record GenerateOptions
     public required string InputPath { get; init; }
 
     /// <summary>
-    /// A video file (.mp4/.mov/.m4v/.mkv/.webm: muxed, video stream copied), an audio file (.wav/.flac), or a
+    /// A video file (.mp4/.mov/.m4v/.mkv/.webm: muxed; the video stream copied where the container holds its codec, else re-encoded), an audio file (.wav/.flac), or a
     /// folder (each candidate as video + audio + manifest JSON). With several candidates and a file output,
     /// candidate k is written beside it as NAME-k.EXT.
     /// </summary>
@@ -60,7 +60,10 @@ public sealed record GenerateOptions
 /// <param name="VideoPath">The muxed video, or null for audio-only output.</param>
 /// <param name="AudioPath">The soundtrack alone (WAV or FLAC), or null when only a video was asked for.</param>
 /// <param name="ManifestPath">The provenance manifest (JSON) of the main output.</param>
-public sealed record CandidateResult(int Index, long Seed, string GenerationId, string? VideoPath, string? AudioPath, string ManifestPath);
+/// <param name="Video">How the video stream went into <paramref name="VideoPath"/> (copied, or re-encoded and why); null
+/// without a video output.</param>
+public sealed record CandidateResult(int Index, long Seed, string GenerationId, string? VideoPath, string? AudioPath, string ManifestPath,
+    VideoHandling? Video = null);
 
 /// <summary>The outcome of a <see cref="GenerateOptions"/> request.</summary>
 /// <param name="RealTimeFactor">Video seconds per wall-clock second (above 1 = faster than real time).</param>

@@ -5,7 +5,7 @@ namespace V2a.Engine;
 /// <summary>What kind of output a path asks for.</summary>
 public enum OutputKind
 {
-    /// <summary>A video file: the soundtrack muxed in, video stream copied.</summary>
+    /// <summary>A video file: the soundtrack muxed in, the video stream copied (re-encoded where the container cannot hold it).</summary>
     Video,
 
     /// <summary>An audio file (.wav or .flac): the soundtrack alone.</summary>
@@ -25,6 +25,15 @@ public sealed record CandidatePaths(int Index, string? VideoPath, string? AudioP
 public static class OutputPlan
 {
     public static readonly string[] VideoExtensions = [".mp4", ".mov", ".m4v", ".mkv", ".webm"];
+
+    /// <summary>The container of a folder output's videos: the input's own when v2a writes it and it can take the video
+    /// stream by copy, else .mp4, else .mkv where either can copy it, else .mp4 (re-encoded to H.264).</summary>
+    public static string FolderVideoExtension(string inputVideoExtension, string inputVideoCodec)
+    {
+        var own = inputVideoExtension.ToLowerInvariant();
+        string[] choices = VideoExtensions.Contains(own) ? [own, ".mp4", ".mkv"] : [".mp4", ".mkv"];
+        return choices.FirstOrDefault(ext => Muxer.CanCopy(ext, inputVideoCodec)) ?? ".mp4";
+    }
 
     public static readonly string[] AudioExtensions = [".wav", ".flac"];
 
@@ -72,12 +81,7 @@ public static class OutputPlan
             }
 
             AtomicFile.EnsureWritableFolder(dir, outputPath);
-            // webm only holds VP8/VP9/AV1; other inputs go to mp4 so the video stream can still be copied.
-            var ext = inputVideoExtension.ToLowerInvariant();
-            if (!VideoExtensions.Contains(ext) || (ext == ".webm" && inputVideoCodec is not ("vp8" or "vp9" or "av1")))
-            {
-                ext = inputVideoCodec is "vp8" or "vp9" ? ".mkv" : ".mp4";
-            }
+            var ext = FolderVideoExtension(inputVideoExtension, inputVideoCodec ?? "");
 
             for (var k = 0; k < candidates; k++)
             {

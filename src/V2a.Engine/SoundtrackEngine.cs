@@ -89,7 +89,7 @@ public sealed class SoundtrackEngine : IDisposable
         var kind = OutputPlan.KindOf(options.OutputPath);
         if (kind == OutputKind.Video)
         {
-            Muxer.AudioCodecFor(options.OutputPath); // refuses unsupported containers before any work
+            Muxer.VideoFor(options.OutputPath, info.Video!.Codec); // refuses unsupported containers before any work
         }
 
         var plan = OutputPlan.Plan(options.OutputPath, options.Candidates, Path.GetExtension(options.InputPath), info.Video!.Codec);
@@ -125,6 +125,7 @@ public sealed class SoundtrackEngine : IDisposable
             };
             var tags = WatermarkProvenance.BuildTags(provenance);
             var work = Directory.CreateTempSubdirectory("v2a-gen-").FullName;
+            VideoHandling? video = null;
             try
             {
                 // Pass 1: stream the generated soundtrack to a lossless scratch file while measuring its loudness.
@@ -181,7 +182,7 @@ public sealed class SoundtrackEngine : IDisposable
 
                 if (paths.VideoPath is not null)
                 {
-                    Muxer.Mux(options.InputPath, track!, paths.VideoPath, new MuxOptions { Original = options.Original, Tags = tags });
+                    video = Muxer.Mux(options.InputPath, track!, paths.VideoPath, new MuxOptions { Original = options.Original, Tags = tags });
                     WatermarkProvenance.WriteManifest(paths.VideoPath, provenance, options.InputPath);
                 }
 
@@ -214,7 +215,7 @@ public sealed class SoundtrackEngine : IDisposable
                 }, new JsonSerializerOptions { WriteIndented = true }));
             }
 
-            results.Add(new CandidateResult(paths.Index, seed, generationId, paths.VideoPath, paths.AudioPath, paths.ManifestPath));
+            results.Add(new CandidateResult(paths.Index, seed, generationId, paths.VideoPath, paths.AudioPath, paths.ManifestPath, video));
         }
 
         var elapsed = clock.Elapsed.TotalSeconds;

@@ -30,14 +30,56 @@ public sealed record MuxOptions
     public string TrackTitle { get; init; } = "v2a generated soundtrack";
 }
 
+/// <summary>How the video stream goes into the output: copied bit for bit, or re-encoded because the container cannot
+/// hold the source's codec.</summary>
+/// <param name="Encoder">ffmpeg's encoder when re-encoding (libx264, or libvpx-vp9 for .webm); null when copied.</param>
+public sealed record VideoHandling(string SourceCodec, string Container, string? Encoder)
+{
+    public bool Copied => Encoder is null;
+
+    /// <summary>One line for the user: "copied" or why and how it was re-encoded.</summary>
+    public string Describe() => Copied
+        ? $"{SourceCodec} video copied"
+        : $"{SourceCodec} video re-encoded with {Encoder} ({Container} cannot hold {SourceCodec})";
+}
+
 /// <summary>
-/// Puts a generated track into a video. The video stream is copied, never re-encoded. The audio codec follows
-/// the output container (mp4/mov/m4v → AAC, mkv/webm → Opus); the track is padded with silence or trimmed to
+/// Puts a generated track into a video. The video stream is copied when the output container can hold its codec
+/// (<see cref="CanCopy"/>), else re-encoded (H.264 at CRF 18, VP9 for .webm) rather than failing. The audio codec
+/// follows the output container (mp4/mov/m4v → AAC, mkv/webm → Opus); the track is padded with silence or trimmed to
 /// the video stream's duration. The output is written to a temporary file and renamed when complete.
 /// </summary>
 public static class Muxer
 {
-    public static void Mux(string videoPath, string audioPath, string outputPath, MuxOptions? options = null)
+    // Video codecs (ffprobe's names) each container takes by stream copy, as checked with this ffmpeg: a
+    // stream-copy remux of each codec into each container, read back by ffprobe (2026-11-26). Others are re-encoded.
+    private static readonly string[] Mp4Copy = ["h264", "hevc", "mpeg4", "mpeg2video", "mpeg1video", "mjpeg", "vp9", "av1", "png"];
+    private static readonly string[] MovCopy = ["h264", "hevc", "mpeg4", "mpeg2video", "mpeg1video", "mjpeg", "png", "prores"];
+    private static readonly string[] MkvCopy = ["h264", "hevc", "mpeg4", "mpeg2video", "mpeg1video", "mjpeg", "vp8", "vp9", "av1", "png", "prores", "ffv1", "theora"];
+    private static readonly string[] WebmCopy = ["vp8", "vp9", "av1"];
+
+    /// <summary>Whether a video stream of <paramref name="codec"/> goes into <paramref name="outputPath"/>'s container
+    /// by stream copy.</summary>
+    public static bool CanCopy(string outputPath, string codec) => Path.GetExtension(outputPath).ToLowerInvariant() switch
+    {
+        ".mp4" or ".m4v" => Mp4Copy.Contains(codec),
+        ".mov" => MovCopy.Contains(codec),
+        ".mkv" => MkvCopy.Contains(codec),
+        ".webm" => WebmCopy.Contains(codec),
+        _ => false,
+    };
+
+    /// <summary>What <see cref="Mux"/> does with a video stream of <paramref name="codec"/> for this output.</summary>
+    public static VideoHandling VideoFor(string outputPath, string codec)
+    {
+        var ext = Path.GetExtension(outputPath).ToLowerInvariant();
+        AudioCodecFor(outputPath); // refuses containers v2a does not write
+        return CanCopy(outputPath, codec)
+            ? new VideoHandling(codec, ext, null)
+            : new VideoHandling(codec, ext, ext == ".webm" ? "libvpx-vp9" : "libx264");
+    }
+
+    public static VideoHandling Mux(string videoPath, string audioPath, string outputPath, MuxOptions? options = null)
     {
         options ??= new MuxOptions();
         var info = MediaProbe.Probe(videoPath);
@@ -47,13 +89,7 @@ public static class Muxer
         }
 
         var audioCodec = AudioCodecFor(outputPath);
-        if (Path.GetExtension(outputPath).Equals(".webm", StringComparison.OrdinalIgnoreCase)
-            && info.Video.Codec is not ("vp8" or "vp9" or "av1"))
-        {
-            throw new BadInputException(outputPath,
-                $"a .webm file cannot hold {info.Video.Codec} video without re-encoding; write .mp4 or .mkv instead");
-        }
-
+        var video = VideoFor(outputPath, info.Video.Codec);
         var hasOriginal = info.HasAudio;
         var mode = hasOriginal ? options.Original : OriginalAudio.Replace;
         var inv = CultureInfo.InvariantCulture;
@@ -79,7 +115,15 @@ public static class Muxer
                 break;
         }
 
-        args.AddRange(["-c:v", "copy", "-c:a", audioCodec]);
+        args.AddRange(video.Encoder switch
+        {
+            null => ["-c:v", "copy"],
+            // Real-time VP9: a few times faster than real time on two cores; quality set by CRF alone.
+            "libvpx-vp9" => ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1", "-crf", "32", "-b:v", "0", "-pix_fmt", "yuv420p"],
+            // 4:2:0 H.264 needs even sides: an odd one loses its last row or column.
+            _ => ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2"],
+        });
+        args.AddRange(["-c:a", audioCodec]);
         args.AddRange(audioCodec == "aac" ? ["-b:a", "192k"] : ["-b:a", "128k"]);
         args.AddRange(["-metadata:s:a:0", $"title={options.TrackTitle}"]);
         foreach (var (key, value) in options.Tags)
@@ -99,6 +143,7 @@ public static class Muxer
         }
 
         output.Commit();
+        return video;
     }
 
     /// <summary>The audio codec a container gets; throws for containers v2a does not write.</summary>

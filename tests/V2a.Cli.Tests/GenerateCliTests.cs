@@ -131,6 +131,30 @@ public sealed class GenerateCliTests : IClassFixture<DebugModel>, IDisposable
     }
 
     [Fact]
+    public void A_video_the_container_cannot_hold_is_re_encoded_with_a_note_not_a_failure()
+    {
+        // Given an animated GIF (no .mp4 holds gif video)
+        var gif = _media.Make("in.gif", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=2");
+        var file = _media.PathOf("gif.mp4");
+        var folder = _media.PathOf("gif-cands");
+
+        // When it is scored into an .mp4 and into a folder
+        var r = Generate(gif, "-o", file, "--seed", "1");
+        var f = Generate(gif, "-o", folder, "--seed", "1");
+
+        // Then both succeed with H.264 video and the soundtrack, and the note says why the video was re-encoded
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("note: gif video re-encoded with libx264 (.mp4 cannot hold gif)", r.Stdout, StringComparison.Ordinal);
+        Assert.True(f.ExitCode == 0, f.Stderr);
+        foreach (var path in new[] { file, Path.Combine(folder, "candidate-1.mp4") })
+        {
+            var info = MediaProbe.Probe(path);
+            Assert.Equal("h264", info.Video!.Codec);
+            Assert.Equal("aac", Assert.Single(info.Audio).Codec);
+        }
+    }
+
+    [Fact]
     public void A_negative_prompt_and_its_strength_are_recorded_and_a_bad_strength_is_refused()
     {
         var video = _media.Video("neg.mp4", seconds: 2);

@@ -104,12 +104,32 @@ public sealed class MuxerTests : IDisposable
     }
 
     [Fact]
-    public void Refuses_h264_into_webm_rather_than_re_encoding()
+    public void Re_encodes_a_stream_the_container_cannot_hold_and_copies_one_it_can()
     {
-        var video = _media.Video("in.mp4", seconds: 1);
+        // Given a GIF of odd size (no .mp4 can hold gif video; 4:2:0 H.264 needs even sides) and an H.264 video
+        var gif = _media.Make("in.gif", "-f", "lavfi", "-i", "testsrc=size=81x61:rate=10:duration=2");
+        var h264 = _media.Video("in.mp4", seconds: 2);
 
-        var e = Assert.Throws<BadInputException>(() => Muxer.Mux(video, Track("gen.wav", 1), _media.PathOf("out.webm")));
+        // When each is muxed into .mp4 and .webm
+        var gifMp4 = Muxer.Mux(gif, Track("gen.wav", 2), _media.PathOf("gif.mp4"));
+        var h264Webm = Muxer.Mux(h264, Track("gen.wav", 2), _media.PathOf("h264.webm"));
+        var h264Mp4 = Muxer.Mux(h264, Track("gen.wav", 2), _media.PathOf("h264.mp4"));
 
-        Assert.Contains("re-encoding", e.Message);
+        // Then the first two are re-encoded (H.264 with even sides, VP9), each 2 s with its soundtrack, and the third copied
+        Assert.Equal(("gif", "libx264"), (gifMp4.SourceCodec, gifMp4.Encoder));
+        var a = MediaProbe.Probe(_media.PathOf("gif.mp4"));
+        Assert.Equal(("h264", 80, 60), (a.Video!.Codec, a.Video.Width, a.Video.Height));
+        Assert.Equal("libvpx-vp9", h264Webm.Encoder);
+        var b = MediaProbe.Probe(_media.PathOf("h264.webm"));
+        Assert.Equal(("vp9", "opus"), (b.Video!.Codec, Assert.Single(b.Audio).Codec));
+        foreach (var info in new[] { a, b })
+        {
+            Assert.InRange(info.DurationSeconds, 1.9, 2.1);
+            Assert.Single(info.Audio);
+        }
+
+        Assert.True(h264Mp4.Copied);
+        Assert.Equal(TestMedia.VideoPacketHash(h264), TestMedia.VideoPacketHash(_media.PathOf("h264.mp4")));
+        Assert.Contains("gif video re-encoded with libx264 (.mp4 cannot hold gif)", gifMp4.Describe());
     }
 }

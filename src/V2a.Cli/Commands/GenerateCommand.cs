@@ -13,7 +13,7 @@ public static class GenerateCommand
         var input = new Argument<string>("input") { Description = "The video to score (any file ffmpeg reads)." };
         var output = new Option<string>("--output", "-o")
         {
-            Description = "A video (.mp4 .mov .m4v .mkv .webm: muxed, video stream copied), audio alone (.wav .flac), "
+            Description = "A video (.mp4 .mov .m4v .mkv .webm: muxed; video stream copied where the container holds its codec, else re-encoded), audio alone (.wav .flac), "
                 + "or a folder (per candidate: video, audio and a JSON of its settings).",
             Required = true,
         };
@@ -101,6 +101,11 @@ public static class GenerateCommand
                     {
                         Console.WriteLine($"  {path}");
                     }
+                }
+
+                if (c.Video is { Copied: false } video)
+                {
+                    Console.WriteLine($"  note: {video.Describe()}");
                 }
             }
 
