@@ -260,28 +260,42 @@ public static class MediaProbe
         return (hi - lo) / median > 0.1;
     }
 
-    /// <summary>Duration of a file whose container states none: the end of its last packet.</summary>
+    /// <summary>Duration of a file whose container states none: the end of its last packet; for a raw elementary
+    /// stream, whose packets carry no timestamps, the sum of its first stream's packet durations.</summary>
     private static double ScanDuration(string path)
     {
         using var p = Ffmpeg.Start(Ffmpeg.FfprobeExe,
-            ["-v", "error", "-show_entries", "packet=pts_time,duration_time", "-of", "csv=p=0", "--", path]);
+            ["-v", "error", "-show_entries", "packet=stream_index,pts_time,duration_time", "-of", "csv=p=0", "--", path]);
         var end = 0.0;
+        var sum = 0.0;
+        string? firstStream = null;
         using (var reader = new StreamReader(p.StandardOutput))
         {
             string? line;
             while ((line = reader.ReadLine()) is not null)
             {
                 var parts = line.Split(',');
-                if (parts.Length >= 1 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var pts))
+                if (parts.Length < 3)
                 {
-                    var dur = parts.Length >= 2 && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : 0;
+                    continue;
+                }
+
+                var dur = double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : 0;
+                if (double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var pts))
+                {
                     end = Math.Max(end, pts + dur);
+                }
+
+                firstStream ??= parts[0];
+                if (parts[0] == firstStream)
+                {
+                    sum += dur;
                 }
             }
         }
 
         p.WaitForExitOrThrow(path);
-        return end;
+        return end > 0 ? end : sum;
     }
 
     private static string? Str(JsonElement e, string name) =>

@@ -38,6 +38,18 @@ public sealed class MediaProbeTests : IDisposable
     }
 
     [Fact]
+    public void A_raw_elementary_stream_without_timestamps_gets_its_packets_duration()
+    {
+        // A raw H.264 stream (.h264) has no container and its packets no timestamps, only durations.
+        var path = _media.Make("raw.h264", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=25:duration=2", "-c:v", "libx264", "-f", "h264");
+
+        var info = MediaProbe.ProbeVideo(path);
+
+        Assert.Equal("scan", info.DurationSource);
+        Assert.Equal(2.0, info.DurationSeconds, 1);
+    }
+
+    [Fact]
     public void Reads_rotation_metadata_and_swaps_the_displayed_size()
     {
         var plain = _media.Video("plain.mp4", width: 160, height: 96, audio: false);
