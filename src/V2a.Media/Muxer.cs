@@ -115,14 +115,7 @@ public static class Muxer
                 break;
         }
 
-        args.AddRange(video.Encoder switch
-        {
-            null => ["-c:v", "copy"],
-            // Real-time VP9: a few times faster than real time on two cores; quality set by CRF alone.
-            "libvpx-vp9" => ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1", "-crf", "32", "-b:v", "0", "-pix_fmt", "yuv420p"],
-            // 4:2:0 H.264 needs even sides: an odd one loses its last row or column.
-            _ => ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2"],
-        });
+        args.AddRange(VideoCodecArgs(video));
         args.AddRange(["-c:a", audioCodec]);
         args.AddRange(audioCodec == "aac" ? ["-b:a", "192k"] : ["-b:a", "128k"]);
         args.AddRange(["-metadata:s:a:0", $"title={options.TrackTitle}"]);
@@ -144,6 +137,36 @@ public static class Muxer
 
         output.Commit();
         return video;
+    }
+
+    /// <summary>ffmpeg's video codec arguments for <paramref name="video"/>: a stream copy, or the re-encode.</summary>
+    public static string[] VideoCodecArgs(VideoHandling video) => video.Encoder switch
+    {
+        null => ["-c:v", "copy"],
+        // Real-time VP9: a few times faster than real time on two cores; quality set by CRF alone.
+        "libvpx-vp9" => ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1", "-crf", "32", "-b:v", "0", "-pix_fmt", "yuv420p"],
+        // 4:2:0 H.264 needs even sides: an odd one loses its last row or column.
+        _ => ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2"],
+    };
+
+    /// <summary>The sample rate an audio encoder takes for input at <paramref name="rate"/>: the same where the codec
+    /// allows it, else the next one up (Opus: 8, 12, 16, 24, 48 kHz; MP3: 8 … 48 kHz in its nine rates), capped at the
+    /// codec's highest. <paramref name="encoder"/> is ffmpeg's name (libopus, libmp3lame); others keep the rate.</summary>
+    public static int EncodableRate(string encoder, int rate)
+    {
+        int[]? allowed = encoder switch
+        {
+            "libopus" => [8000, 12000, 16000, 24000, 48000],
+            "libmp3lame" => [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000],
+            _ => null,
+        };
+        if (allowed is null || allowed.Contains(rate))
+        {
+            return rate;
+        }
+
+        var up = allowed.Where(a => a > rate).ToArray();
+        return up.Length > 0 ? up[0] : allowed[^1];
     }
 
     /// <summary>The audio codec a container gets; throws for containers v2a does not write.</summary>

@@ -50,7 +50,8 @@ public static class WatermarkFiles
     /// Marks the audio of <paramref name="input"/> into <paramref name="output"/>, keeping its sample rate and channels:
     /// the mark is computed on the mono mix at the watermark rate, resampled, and added to every channel, so the mono
     /// mix of the output carries it. Audio outputs: .wav (16-bit), .flac, .mp3, .m4a, .ogg/.opus; a video input may be
-    /// written to .mp4/.mov/.mkv (video stream copied). Streamed: the decoder pipe feeds a <see cref="WatermarkEmbedder"/>
+    /// written to .mp4/.mov/.mkv/.webm (video stream copied where the container holds it, else re-encoded; see
+    /// <see cref="Muxer"/>); the sample rate is kept where the codec allows it (Opus and MP3 take the next rate up). Streamed: the decoder pipe feeds a <see cref="WatermarkEmbedder"/>
     /// and the mark goes to a temporary file as it is made, so memory does not grow with the input's length.
     /// </summary>
     public static EmbedReport Embed(string input, string output, WatermarkPayload payload, WatermarkKey key, WatermarkSettings? settings = null)
@@ -78,8 +79,9 @@ public static class WatermarkFiles
             throw new BadInputException(output, $"'{input}' has no video; write an audio file (.wav, .flac, .mp3, .m4a, .ogg)");
         }
 
+        var video = isVideoOut ? Muxer.VideoFor(output, info.Video!.Codec) : null;
         var stream = info.Audio[0];
-        var rate = stream.SampleRate > 0 ? stream.SampleRate : s.SampleRate;
+        var rate = Muxer.EncodableRate(codec[1], stream.SampleRate > 0 ? stream.SampleRate : s.SampleRate);
         var channels = Math.Max(1, stream.Channels);
         var inv = CultureInfo.InvariantCulture;
         var pan = $"pan={channels}c|" + string.Join('|', Enumerable.Range(0, channels).Select(c => $"c{c}=c0"));
@@ -91,11 +93,13 @@ public static class WatermarkFiles
             var args = new List<string>
             {
                 "-v", "error", "-nostdin", "-y", "-i", input, "-i", markPath, "-filter_complex",
-                $"[1:a:0]aresample={rate.ToString(inv)},{pan}[w];[0:a:0][w]amix=inputs=2:normalize=0:duration=first[out]",
+                // Contiguous timestamps on the original (its start kept): with a video being re-encoded beside it, this
+                // ffmpeg's amix otherwise ends the mix early (a 2 s AAC track came out 0.14–1.0 s long).
+                $"[1:a:0]aresample={rate.ToString(inv)},{pan}[w];[0:a:0]asetpts=N/SR/TB+STARTPTS[a];[a][w]amix=inputs=2:normalize=0:duration=first[out]",
             };
-            if (isVideoOut)
+            if (video is not null)
             {
-                args.AddRange(["-map", "0:v:0", "-c:v", "copy"]);
+                args.AddRange(["-map", "0:v:0", .. Muxer.VideoCodecArgs(video)]);
             }
 
             args.AddRange(["-map", "[out]", .. codec, "-ar", rate.ToString(inv), "-map_metadata", "0"]);
@@ -107,7 +111,7 @@ public static class WatermarkFiles
             args.Add(file.TempPath);
             RunFfmpeg(args, output);
             file.Commit();
-            return report;
+            return report with { Video = video };
         }
         finally
         {

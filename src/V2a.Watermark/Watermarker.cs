@@ -3,6 +3,9 @@ namespace V2a.Watermark;
 /// <summary>What the embedder did to one signal.</summary>
 public sealed record EmbedReport
 {
+    /// <summary>How a video input's picture went into a video output (copied or re-encoded); null for audio outputs.</summary>
+    public V2a.Media.VideoHandling? Video { get; init; }
+
     /// <summary>Mark-to-audio SNR in dB: 10·log10(Σ x² / Σ (x' − x)²).</summary>
     public double SnrDb { get; init; }
 

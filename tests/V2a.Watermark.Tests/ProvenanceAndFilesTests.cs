@@ -142,4 +142,37 @@ public class ProvenanceAndFilesTests
         Assert.Equal(Verdict.Watermarked, r.Verdict);
         Assert.Equal(Verdict.NotWatermarked, WatermarkFiles.Detect(input, WatermarkKey.Public).Verdict);
     }
+
+    [Theory]
+    [InlineData("marked.opus", 48_000)]
+    [InlineData("marked.ogg", 48_000)]
+    [InlineData("marked.mp3", 44_100)]
+    [InlineData("marked.flac", 44_100)]
+    public void Embed_writes_44k1_audio_to_every_audio_format_at_a_rate_its_codec_takes(string name, int expectedRate)
+    {
+        // Given 44.1 kHz audio (Opus takes only 8, 12, 16, 24 or 48 kHz)
+        var input = Ffmpeg("-f", "lavfi", "-i", "anoisesrc=d=4:c=pink:r=44100:a=0.1", Path.Combine(TestAudio.TempDir, "cd-rate.wav"));
+        var output = Path.Combine(TestAudio.TempDir, name);
+
+        WatermarkFiles.Embed(input, output, new WatermarkPayload(7, 8), WatermarkKey.Public);
+
+        Assert.Equal(expectedRate, Assert.Single(MediaProbe.Probe(output).Audio).SampleRate);
+        Assert.Equal(Verdict.Watermarked, WatermarkFiles.Detect(output, WatermarkKey.Public).Verdict);
+    }
+
+    [Fact]
+    public void Embed_into_webm_re_encodes_h264_video_and_says_so()
+    {
+        var input = Video("h264-with-audio.mp4", withAudio: true);
+        var output = Path.Combine(TestAudio.TempDir, "marked.webm");
+
+        var report = WatermarkFiles.Embed(input, output, new WatermarkPayload(7, 8), WatermarkKey.Public);
+
+        Assert.Equal("libvpx-vp9", report.Video!.Encoder);
+        var info = MediaProbe.Probe(output);
+        Assert.Equal(("vp9", "opus", 48_000), (info.Video!.Codec, info.Audio[0].Codec, info.Audio[0].SampleRate));
+        var seconds = (double)AudioReader.ReadAll(output, 16_000).Length / 16_000;
+        Assert.InRange(seconds, 3.95, 4.05); // the whole 4 s track, not cut short beside the video encoder
+        Assert.Equal(Verdict.Watermarked, WatermarkFiles.Detect(output, WatermarkKey.Public).Verdict);
+    }
 }

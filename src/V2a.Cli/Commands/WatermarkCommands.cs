@@ -91,6 +91,11 @@ public static class WatermarkCommands
                   + $"per-tile mark-to-audio ratio median {report.TileRatioMedianDb.ToString("0.0", inv)} dB (95% under {report.TileRatioP95Db.ToString("0.0", inv)} dB), "
                   + $"mark-to-masker ratio median {report.MaskerRatioMedianDb.ToString("0.0", inv)} dB (95% under {report.MaskerRatioP95Db.ToString("0.0", inv)} dB), "
                   + $"spectral-shape correlation {report.SpectralShapeCorrelation.ToString("0.00", inv)}");
+            if (report.Video is { Copied: false } video)
+            {
+                Console.WriteLine($"  note: {video.Describe()}");
+            }
+
             return ExitCodes.Ok;
         });
         return cmd;
