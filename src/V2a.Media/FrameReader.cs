@@ -8,7 +8,8 @@ public sealed record VideoFrame(int Index, double TimeSeconds, int Width, int He
 /// <summary>
 /// Streams frames at a fixed rate and size through an ffmpeg pipe: only one frame is in memory at a time,
 /// whatever the video's length. Rotation metadata is applied (the frame is upright as a player shows it).
-/// Aspect is kept by letterboxing: the picture is scaled to fit inside Width×Height and centred on black.
+/// Aspect is kept by letterboxing: the picture, at its display aspect (non-square pixels made square), is scaled to
+/// fit inside Width×Height and centred on black.
 /// Alpha is dropped (transparent pixels show their colour channels as stored).
 /// Frame i shows time i / fps, with frames repeated or dropped to hold the rate on variable-rate input.
 /// </summary>
@@ -29,7 +30,8 @@ public static class FrameReader
     {
         var inv = CultureInfo.InvariantCulture;
         var filter = string.Format(inv,
-            "fps={0},scale={1}:{2}:force_original_aspect_ratio=decrease:flags=area,pad={1}:{2}:(ow-iw)/2:(oh-ih)/2:black,setsar=1",
+            // Square pixels first (anamorphic footage stores widescreen in narrow pixels), then fit and letterbox.
+            "fps={0},scale=iw*sar:ih,setsar=1,scale={1}:{2}:force_original_aspect_ratio=decrease:flags=area,pad={1}:{2}:(ow-iw)/2:(oh-ih)/2:black,setsar=1",
             fps, width, height);
         var args = new List<string> { "-v", "error", "-nostdin", "-i", path, "-map", "0:v:0", "-vf", filter };
         if (maxSeconds is { } max)

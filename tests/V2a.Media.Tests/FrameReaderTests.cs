@@ -33,6 +33,21 @@ public sealed class FrameReaderTests : IDisposable
     }
 
     [Fact]
+    public void Non_square_pixels_are_shown_at_their_display_aspect()
+    {
+        // A white 64×64 picture of 2:1 pixels (as anamorphic DV or DVD footage stores widescreen) displays 2:1:
+        // letterboxed like the 128×64 picture above, not filling the square frame.
+        var path = _media.Make("anamorphic.mp4", "-f", "lavfi", "-i", "color=white:size=64x64:rate=25:duration=1",
+            "-vf", "setsar=2/1", "-c:v", "libx264", "-pix_fmt", "yuv444p");
+
+        var f = FrameReader.Read(path, 25, 32, 32).First();
+
+        Assert.True(Luma(f, x: 16, y: 2) < 30, "top rows are black padding");
+        Assert.True(Luma(f, x: 16, y: 16) > 220, "middle rows show the picture");
+        Assert.True(Luma(f, x: 16, y: 29) < 30, "bottom rows are black padding");
+    }
+
+    [Fact]
     public void Applies_rotation_so_frames_are_upright_as_players_show_them()
     {
         // Top half white; after a quarter turn the white half is on the left or the right, not on top.
