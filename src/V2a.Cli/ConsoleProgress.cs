@@ -53,6 +53,38 @@ public sealed class ConsoleProgress : IProgressSink
         }
     }
 
+    /// <summary>Writes a line of results to stdout, first ending a bar left open on the terminal.</summary>
+    public void Line(string text)
+    {
+        lock (_gate)
+        {
+            if (_lineOpen)
+            {
+                Console.Error.WriteLine();
+                _lineOpen = false;
+                _stage = null;
+            }
+
+            Console.Out.WriteLine(text);
+        }
+    }
+
+    /// <summary>Writes an error line to stderr, first ending a bar left open.</summary>
+    public void ErrorLine(string text)
+    {
+        lock (_gate)
+        {
+            if (_lineOpen)
+            {
+                Console.Error.WriteLine();
+                _lineOpen = false;
+                _stage = null;
+            }
+
+            Console.Error.WriteLine(text);
+        }
+    }
+
     internal static string Format(string stage, long done, long total, string? detail, bool bar)
     {
         var tail = detail is null ? "" : $"  {detail}";

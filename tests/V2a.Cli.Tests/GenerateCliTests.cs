@@ -155,6 +155,49 @@ public sealed class GenerateCliTests : IClassFixture<DebugModel>, IDisposable
     }
 
     [Fact]
+    public void A_folder_of_videos_is_scored_into_a_folder_reporting_bad_files_and_resuming_where_it_stopped()
+    {
+        // Given a folder with two videos, a broken one and a text file
+        var inDir = Directory.CreateDirectory(_media.PathOf("batch-in")).FullName;
+        File.Copy(_media.Video("one.mp4", seconds: 1, audio: false), Path.Combine(inDir, "one.mp4"));
+        File.Copy(_media.Video("two.mkv", seconds: 1, audio: false), Path.Combine(inDir, "two.mkv"));
+        File.Copy(_media.Bad("random"), Path.Combine(inDir, "broken.mp4"));
+        File.WriteAllText(Path.Combine(inDir, "notes.txt"), "shot list");
+        var outDir = _media.PathOf("batch-out");
+
+        // When it is scored into a new folder
+        var first = Generate(inDir, "-o", outDir, "--seed", "5");
+
+        // Then both videos are written with their manifests, the broken file gets one line and exit 2, the text is left alone
+        Assert.Equal(ExitCodes.BadInput, first.ExitCode);
+        var failure = Assert.Single(first.Stderr.Split('\n'), l => l.StartsWith("v2a: ", StringComparison.Ordinal));
+        Assert.Contains("broken.mp4", failure, StringComparison.Ordinal);
+        Assert.Contains("3 video(s): 2 generated, 0 done before, 1 failed", first.Stdout, StringComparison.Ordinal);
+        Assert.Contains("1 other file(s) left alone", first.Stdout, StringComparison.Ordinal);
+        string[] outputs = ["one.mp4", "one.mp4.c2pa.json", "two.mkv", "two.mkv.c2pa.json"];
+        Assert.Equal(outputs, Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal("opus", Assert.Single(MediaProbe.Probe(Path.Combine(outDir, "two.mkv")).Audio).Codec);
+
+        // When one output is lost (as if interrupted before it) and the same command runs again
+        var kept = File.GetLastWriteTimeUtc(Path.Combine(outDir, "one.mp4"));
+        File.Delete(Path.Combine(outDir, "two.mkv"));
+        var again = Generate(inDir, "-o", outDir, "--seed", "5");
+
+        // Then only the missing one is made again; the finished one is left as it was
+        Assert.Contains("3 video(s): 1 generated, 1 done before, 1 failed", again.Stdout, StringComparison.Ordinal);
+        Assert.Equal(kept, File.GetLastWriteTimeUtc(Path.Combine(outDir, "one.mp4")));
+        Assert.True(File.Exists(Path.Combine(outDir, "two.mkv")));
+
+        // And writing into the input folder, or into a file, is refused before any work
+        Assert.Equal(ExitCodes.BadInput, Generate(inDir, "-o", inDir).ExitCode);
+        Assert.Equal(ExitCodes.BadInput, Generate(inDir, "-o", Path.Combine(inDir, "one.mp4")).ExitCode);
+        var toFile = Generate(inDir, "-o", _media.PathOf("all.mp4"));
+        Assert.Equal(ExitCodes.BadInput, toFile.ExitCode);
+        Assert.Contains("a folder input needs a folder output", toFile.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_media.PathOf("all.mp4")));
+    }
+
+    [Fact]
     public void A_negative_prompt_and_its_strength_are_recorded_and_a_bad_strength_is_refused()
     {
         var video = _media.Video("neg.mp4", seconds: 2);

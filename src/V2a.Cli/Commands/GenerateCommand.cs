@@ -10,7 +10,11 @@ public static class GenerateCommand
 {
     public static Command Create()
     {
-        var input = new Argument<string>("input") { Description = "The video to score (any file ffmpeg reads)." };
+        var input = new Argument<string>("input")
+        {
+            Description = "The video to score (any file ffmpeg reads), or a folder: each of its videos is scored into the -o folder; "
+                + "run again after an interruption and the videos already done are skipped.",
+        };
         var output = new Option<string>("--output", "-o")
         {
             Description = "A video (.mp4 .mov .m4v .mkv .webm: muxed; video stream copied where the container holds its codec, else re-encoded), audio alone (.wav .flac), "
@@ -80,6 +84,11 @@ public static class GenerateCommand
                 throw new BadInputException(null, "--negative-strength must be between 0 and 20");
             }
 
+            if (Directory.Exists(options.InputPath))
+            {
+                return RunBatch(options, parse.GetValue(json));
+            }
+
             // Check the input and the output before loading the model: bad paths fail at once.
             MediaProbe.ProbeVideo(options.InputPath);
             OutputPlan.KindOf(options.OutputPath);
@@ -114,5 +123,55 @@ public static class GenerateCommand
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary><c>v2a generate FOLDER -o OUT</c>: every video of FOLDER with one loaded model, resumable.</summary>
+    private static int RunBatch(GenerateOptions options, bool json)
+    {
+        BatchGenerator.CheckFolders(options.InputPath, options.OutputPath); // before the model loads
+        var (videos, _) = BatchGenerator.Inputs(options.InputPath);
+        if (videos.Count == 0)
+        {
+            throw new BadInputException(options.InputPath, $"holds no videos ({string.Join(' ', BatchGenerator.InputExtensions)})");
+        }
+
+        using var engine = new SoundtrackEngine(options.ModelDir);
+        var console = new ConsoleProgress();
+        var result = BatchGenerator.Run(engine, options.InputPath, options.OutputPath, options, console, item =>
+        {
+            if (json)
+            {
+                return;
+            }
+
+            var name = Path.GetFileName(item.Input);
+            switch (item.Status)
+            {
+                case BatchStatus.Failed:
+                    console.ErrorLine($"v2a: {item.Reason}");
+                    break;
+                case BatchStatus.DoneBefore:
+                    console.Line($"{name}: done before, kept ({string.Join(", ", item.Outputs)})");
+                    break;
+                default:
+                    var seeds = string.Join(", ", item.Result!.Candidates.Select(c => c.Seed));
+                    var notes = item.Result.Candidates.Select(c => c.Video).OfType<VideoHandling>().Where(v => !v.Copied).Select(v => $"; note: {v.Describe()}").FirstOrDefault() ?? "";
+                    console.Line($"{name} -> {string.Join(", ", item.Outputs)} (seed {seeds}){notes}");
+                    break;
+            }
+        });
+        if (json)
+        {
+            CliOptions.WriteJson(result);
+        }
+        else
+        {
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+                "{0} video(s): {1} generated, {2} done before, {3} failed in {4:0.0} s{5}",
+                result.Items.Count, result.Generated, result.DoneBefore, result.Failed, result.ElapsedSeconds,
+                result.OtherFiles > 0 ? $"; {result.OtherFiles} other file(s) left alone" : ""));
+        }
+
+        return result.Failed > 0 ? ExitCodes.BadInput : ExitCodes.Ok;
     }
 }
