@@ -54,23 +54,12 @@ public sealed class ConsoleProgress : IProgressSink
     }
 
     /// <summary>Writes a line of results to stdout, first ending a bar left open on the terminal.</summary>
-    public void Line(string text)
-    {
-        lock (_gate)
-        {
-            if (_lineOpen)
-            {
-                Console.Error.WriteLine();
-                _lineOpen = false;
-                _stage = null;
-            }
-
-            Console.Out.WriteLine(text);
-        }
-    }
+    public void Line(string text) => WriteLine(Console.Out, text);
 
     /// <summary>Writes an error line to stderr, first ending a bar left open.</summary>
-    public void ErrorLine(string text)
+    public void ErrorLine(string text) => WriteLine(Console.Error, text);
+
+    private void WriteLine(TextWriter writer, string text)
     {
         lock (_gate)
         {
@@ -81,7 +70,7 @@ public sealed class ConsoleProgress : IProgressSink
                 _stage = null;
             }
 
-            Console.Error.WriteLine(text);
+            writer.WriteLine(text);
         }
     }
 
