@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using V2a.Media;
+using V2a.Media.Tests;
 
 namespace V2a.Server.Tests;
 
@@ -112,6 +113,30 @@ public sealed class JobsApiTests : IClassFixture<TestVideosFixture>
         Assert.Equal("evil name.mp4", job.Request.FileName);
         Assert.Equal(["input.mp4"], Directory.GetFiles(Path.Combine(factory.DataDir, "jobs", job.Id)).Select(Path.GetFileName));
         Assert.False(File.Exists(Path.Combine(factory.DataDir, "..", "..", "etc", "evil name.mp4")));
+    }
+
+    [Fact]
+    public async Task Takes_a_gif_and_serves_its_candidate_as_h264_mp4()
+    {
+        // Given an animated GIF (no MP4 can hold gif video, so the muxer re-encodes it)
+        using var factory = new ApiFactory();
+        var client = factory.ApiClient();
+        var gif = Path.Combine(_media.Dir, "loop.gif");
+        TestMedia.Run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=80x60:rate=10:duration=1.2", gif]);
+
+        // When it is submitted and finishes
+        using var response = await client.PostAsync("/api/jobs", Jobs.Form(gif, fileName: "loop.gif"));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var created = JsonSerializer.Deserialize<Api.JobView>(await response.Content.ReadAsStringAsync(), Jobs.Json)!;
+        var done = (await Jobs.WaitDoneAsync(client, created.Id))!;
+
+        // Then its candidate is an H.264 MP4 with the soundtrack
+        Assert.Equal("done", done.Status);
+        var downloaded = Path.Combine(_media.Dir, $"{created.Id}.mp4");
+        await File.WriteAllBytesAsync(downloaded, await client.GetByteArrayAsync(done.Result!.Candidates[0].Video));
+        var info = MediaProbe.Probe(downloaded);
+        Assert.Equal("h264", info.Video!.Codec);
+        Assert.Single(info.Audio);
     }
 
     [Fact]

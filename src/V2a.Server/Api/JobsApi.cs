@@ -128,7 +128,7 @@ public static class JobsApi
         if (StoredExtension(info.Format, null) is null)
         {
             throw new ApiException(StatusCodes.Status400BadRequest,
-                $"{displayName}: container '{info.Format}' is not accepted; send MP4, MOV, MKV, WebM, AVI, MPEG-TS, FLV or Ogg");
+                $"{displayName}: container '{info.Format}' is not accepted; send MP4, MOV, MKV, WebM, AVI, MPEG-TS, MPEG-PS, FLV, Ogg or GIF");
         }
 
         return info;
@@ -185,6 +185,16 @@ public static class JobsApi
         if (Has("flv"))
         {
             return ".flv";
+        }
+
+        if (Has("gif"))
+        {
+            return ".gif";
+        }
+
+        if (Has("mpeg"))
+        {
+            return ".mpg";
         }
 
         return Has("ogg") ? ".ogv" : null;
