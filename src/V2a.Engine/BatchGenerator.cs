@@ -109,9 +109,9 @@ public static class BatchGenerator
                     used.Add(output);
                 }
 
-                var planned = OutputPlan.Plan(output, template.Candidates, Path.GetExtension(input), info.Video.Codec)
-                    .Select(p => p.VideoPath!).ToList();
-                if (planned.All(File.Exists))
+                var plan = OutputPlan.Plan(output, template.Candidates, Path.GetExtension(input), info.Video.Codec);
+                var planned = plan.Select(p => p.VideoPath!).ToList();
+                if (plan.All(p => File.Exists(p.VideoPath) && File.Exists(p.ManifestPath))) // the manifest is written last
                 {
                     item = new BatchItem(input, BatchStatus.DoneBefore, planned);
                 }
