@@ -23,6 +23,7 @@ public static class CliRunner
             return ExitCodes.BadInput;
         }
 
+        Interrupt.Install();
         try
         {
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
@@ -34,8 +35,8 @@ public static class CliRunner
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("v2a: cancelled; nothing was written");
-            return ExitCodes.InternalError;
+            Console.Error.WriteLine("v2a: interrupted; no output is half-written (a training run resumes from its last checkpoint with --resume)");
+            return ExitCodes.Interrupted;
         }
         catch (Exception e)
         {

@@ -7,6 +7,9 @@ public static class ExitCodes
     public const int InternalError = 1;
     public const int BadInput = 2;
     public const int MissingDependency = 3;
+
+    /// <summary>Stopped by Ctrl+C or SIGTERM (128 + SIGINT, as shells report it); nothing half-written is left.</summary>
+    public const int Interrupted = 130;
 }
 
 /// <summary>

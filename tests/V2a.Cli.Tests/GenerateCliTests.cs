@@ -198,6 +198,24 @@ public sealed class GenerateCliTests : IClassFixture<DebugModel>, IDisposable
     }
 
     [Fact]
+    public void Sigterm_stops_a_generation_cleanly_with_exit_130_leaving_no_file()
+    {
+        // Given a generation long enough to be caught in the middle (30 s, 100 steps)
+        var video = _media.Video("long.mp4", seconds: 30, audio: false);
+        var outDir = Directory.CreateDirectory(_media.PathOf("out-term")).FullName;
+        var before = Directory.GetDirectories(Path.GetTempPath(), "v2a-gen-*").ToHashSet();
+
+        // When it is sent SIGTERM once sampling has started
+        var r = CliProcess.RunAndTerminate(["generate", video, "-o", Path.Combine(outDir, "out.mp4"), "--model", _model.Dir, "--steps", "100"], "generating");
+
+        // Then it stops with exit 130 and one line saying so, and leaves no output, temporary file or scratch folder
+        Assert.True(r.ExitCode == ExitCodes.Interrupted, $"exit {r.ExitCode}: {r.Stderr}");
+        Assert.Contains("v2a: interrupted", r.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(outDir));
+        Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), "v2a-gen-*").Where(d => !before.Contains(d)));
+    }
+
+    [Fact]
     public void A_negative_prompt_and_its_strength_are_recorded_and_a_bad_strength_is_refused()
     {
         var video = _media.Video("neg.mp4", seconds: 2);

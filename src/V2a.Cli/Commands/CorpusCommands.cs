@@ -34,7 +34,7 @@ public static class CorpusCommands
         {
             outDir, clips, seconds, seed, classes, jobs, json,
         };
-        cmd.SetAction((parse, cancel) =>
+        cmd.SetAction(parse =>
         {
             var list = parse.GetValue(classes) is { } text ? SoundClasses.Parse(text) : null;
             var options = new CorpusMakeOptions
@@ -46,7 +46,7 @@ public static class CorpusCommands
                 Classes = list,
                 Jobs = parse.GetValue(jobs),
             };
-            var result = CorpusBuilder.Make(options, new ConsoleProgress(), cancel);
+            var result = CorpusBuilder.Make(options, new ConsoleProgress(), Interrupt.Token);
             if (parse.GetValue(json))
             {
                 CliOptions.WriteJson(new { result.Made, result.AlreadyThere, result.Total, result.Seconds, result.ClipsPerMinute, Out = Path.GetFullPath(options.OutDir) });
@@ -58,7 +58,7 @@ public static class CorpusCommands
                     + $"in {result.Seconds.ToString("0.0", inv)} s, {result.ClipsPerMinute.ToString("0.0", inv)} clips/min");
             }
 
-            return Task.FromResult(ExitCodes.Ok);
+            return ExitCodes.Ok;
         });
         return cmd;
     }

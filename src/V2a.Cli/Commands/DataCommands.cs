@@ -43,7 +43,7 @@ public static class DataCommands
                 FrameSize = parse.GetValue(frameSize),
                 MaxVocab = parse.GetValue(maxVocab),
                 OnsetClasses = ParseOnsetClasses(parse.GetValue(onsetClasses)!),
-            }, new ConsoleProgress());
+            }, new ConsoleProgress(), Interrupt.Token);
             var train = manifest.ClipIds("train").Count();
             var val = manifest.ClipIds("val").Count();
             var seconds = (DateTime.UtcNow - started).TotalSeconds;

@@ -72,7 +72,7 @@ public static class EvalCommands
             using var classifier = ReferenceClassifier.Load(ResolveReference(parse.GetValue(reference)));
             using ISoundtrackSource source = isVocoded ? new VocodedCorpusAudioSource()
                 : isOracle ? new CorpusAudioSource() : SoundtrackSources.Open(modelDir!, options.Steps, options.Cfg, parse.GetValue(negativeStrength));
-            var result = Evaluator.Run(options, source, classifier, new ConsoleProgress());
+            var result = Evaluator.Run(options, source, classifier, new ConsoleProgress(), Interrupt.Token);
             Evaluator.WriteJson(result, jsonPath);
             PrintSummary(result, jsonPath, options.ReportDir);
             return ExitCodes.Ok;

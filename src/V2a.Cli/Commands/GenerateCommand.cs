@@ -93,7 +93,7 @@ public static class GenerateCommand
             MediaProbe.ProbeVideo(options.InputPath);
             OutputPlan.KindOf(options.OutputPath);
             using var engine = new SoundtrackEngine(options.ModelDir);
-            var result = engine.Generate(options, new ConsoleProgress(), CancellationToken.None);
+            var result = engine.Generate(options, new ConsoleProgress(), Interrupt.Token);
             if (parse.GetValue(json))
             {
                 CliOptions.WriteJson(result);
@@ -159,7 +159,7 @@ public static class GenerateCommand
                     console.Line($"{name} -> {string.Join(", ", item.Outputs)} (seed {seeds}){notes}");
                     break;
             }
-        });
+        }, Interrupt.Token);
         if (json)
         {
             CliOptions.WriteJson(result);

@@ -54,7 +54,7 @@ public static class TrainCommand
                 Seed = parse.GetValue(seed),
             };
             _ = ModelConfig.FromPreset(options.Preset); // an unknown preset fails before any data is loaded
-            var result = Trainer.Run(options, new ConsoleProgress());
+            var result = Trainer.Run(options, new ConsoleProgress(), Interrupt.Token);
             if (parse.GetValue(json))
             {
                 CliOptions.WriteJson(result);
