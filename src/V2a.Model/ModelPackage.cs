@@ -119,7 +119,7 @@ public static class ModelPackage
         sb.AppendLine();
         sb.AppendLine("## Training");
         sb.AppendLine(inv, $"- Data: {f.TrainClips} training clips from `{f.Corpus}` (shards of {f.DataCreated:yyyy-MM-dd}); {f.ValClips} clips held out by clip id. Every training clip is listed in `{LedgerFile}` with its source, licence and hashes.");
-        var schedule = f.ScheduleSteps > f.Steps ? string.Create(inv, $" (stopped there on a {f.ScheduleSteps:N0}-step schedule)") : "";
+        var schedule = f.ScheduleSteps > f.Steps ? string.Create(inv, $" (stopped there; its learning-rate schedule runs to {f.ScheduleSteps:N0})") : "";
         sb.AppendLine(inv, $"- {f.Steps:N0} steps{schedule}, {f.SamplesSeen:N0} samples ({f.TrainingHours:0.00} h), batch {f.BatchSize}, AdamW peak lr {f.LearningRate:0.0e+0}, warm-up then cosine decay, gradient clipping, EMA; crops of {c.TrainSeconds} s with every {c.LongCropEvery}th step on {c.WindowSeconds} s; text dropped {c.TextDropProbability:P0}, video dropped {c.VisualDropProbability:P0} of the time{(c.FrameFlipProbability > 0 ? string.Create(inv, $", frames mirrored {c.FrameFlipProbability:P0}") : "")}{(c.VisualEventChannels > 0 ? string.Create(inv, $", visual event path of {c.VisualEventChannels} channels") : "")}; seed {f.Seed}.");
         var valText = f.ValLoss is { } v ? string.Create(inv, $"; validation loss {v:0.0000}.") : ".";
         var lossParts = c.SyncLossWeight > 0 ? string.Create(inv, $", flow + {c.SyncLossWeight} × sync") : "";

@@ -109,7 +109,7 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
         Assert.Equal(3, last.Step);
         Assert.Equal(Trainer.LearningRate(Options(stopped, 6), 3), last.Lr, 12);
         Assert.NotEqual(Trainer.LearningRate(Options(stopped, 3), 3), last.Lr, 6);
-        Assert.Contains("3 steps (stopped there on a 6-step schedule)", File.ReadAllText(Path.Combine(stopped, "model", ModelPackage.CardFile)), StringComparison.Ordinal);
+        Assert.Contains("3 steps (stopped there; its learning-rate schedule runs to 6)", File.ReadAllText(Path.Combine(stopped, "model", ModelPackage.CardFile)), StringComparison.Ordinal);
 
         // When it is resumed to the end, it holds the weights of a run that never stopped
         Trainer.Run(Options(stopped, 6) with { Resume = true }, NullProgress.Instance);
