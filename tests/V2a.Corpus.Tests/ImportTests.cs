@@ -45,8 +45,44 @@ public class ImportTests
             var e = Assert.Throws<BadInputException>(() => CorpusImporter.Import(new ImportOptions { VideosDir = tmp["videos"], CaptionsCsv = csv, OutDir = tmp["out"] }));
             Assert.Contains("captions.csv", e.Message);
             Assert.Contains("gone.mp4", e.Message);
-            Assert.Contains("--skip-missing", e.Message);
+            Assert.Contains("--skip-bad", e.Message);
             Assert.False(File.Exists(Path.Combine(tmp["out"], "meta.jsonl")));
+        }
+    }
+
+    [Fact]
+    public void Import_finds_files_it_cannot_use_before_writing_anything_and_can_skip_them()
+    {
+        var (tmp, csv) = Setup();
+        using (tmp)
+        {
+            // Given a silent video and a broken file named beside the good ones
+            var silent = Path.Combine(tmp["videos"], "silent.mp4");
+            var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=25:duration=1", "-c:v", "libx264", silent })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using (var p = Process.Start(psi)!)
+            {
+                p.WaitForExit();
+            }
+
+            File.WriteAllBytes(Path.Combine(tmp["videos"], "broken.mp4"), new byte[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 });
+            File.WriteAllText(csv, File.ReadAllText(csv).Replace("gone.mp4,a missing clip,,CC0-1.0,\n", "silent.mp4,nothing heard,,,\nbroken.mp4,a broken file,,,\n"));
+
+            // Then without --skip-bad both are named and nothing is written
+            var e = Assert.Throws<BadInputException>(() => CorpusImporter.Import(new ImportOptions { VideosDir = tmp["videos"], CaptionsCsv = csv, OutDir = tmp["out"] }));
+            Assert.Contains("silent.mp4: has no audio stream", e.Message);
+            Assert.Contains("broken.mp4", e.Message);
+            Assert.False(Directory.Exists(tmp["out"]));
+
+            // And with it the good two are imported and the bad two listed with their reasons
+            var result = CorpusImporter.Import(new ImportOptions { VideosDir = tmp["videos"], CaptionsCsv = csv, OutDir = tmp["out"], SkipMissing = true });
+            Assert.Equal(2, result.Imported);
+            Assert.Equal(["silent.mp4", "broken.mp4"], result.Unusable.Select(u => u.Split(':')[0]));
+            Assert.Equal(["im-dog_bark", "im-door"], CorpusReader.Read(tmp["out"]).Select(c => c.Id));
         }
     }
 

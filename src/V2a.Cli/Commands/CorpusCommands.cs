@@ -121,7 +121,10 @@ public static class CorpusCommands
         var videos = new Option<string>("--videos") { Description = "Folder holding the videos the CSV names.", Required = true };
         var captions = new Option<string>("--captions") { Description = "CSV with a header: file,caption[,transcript,licence,source].", Required = true };
         var outDir = new Option<string>("--out") { Description = "Corpus folder to write.", Required = true };
-        var skip = new Option<bool>("--skip-missing") { Description = "Import the rows whose files exist and list the missing ones (otherwise a missing file is an error)." };
+        var skip = new Option<bool>("--skip-bad", "--skip-missing")
+        {
+            Description = "Import the usable rows and list the others: missing files, files with no sound, unreadable ones (otherwise any of them is an error, before anything is written).",
+        };
         var link = new Option<bool>("--link") { Description = "Symlink the videos instead of copying them." };
         var cmd = new Command("import", "Bring your own videos with captions into the corpus format (16 kHz FLAC extracted, meta.jsonl written).")
         {
@@ -142,7 +145,14 @@ public static class CorpusCommands
                 Console.Error.WriteLine($"v2a: skipped (missing): {m}");
             }
 
-            Console.WriteLine($"imported {result.Imported} clips into {Path.GetFullPath(parse.GetValue(outDir)!)}" + (result.Missing.Count > 0 ? $", skipped {result.Missing.Count} missing" : ""));
+            foreach (var u in result.Unusable)
+            {
+                Console.Error.WriteLine($"v2a: skipped: {u}");
+            }
+
+            var skipped = result.Missing.Count + result.Unusable.Count;
+            Console.WriteLine($"imported {result.Imported} clips into {Path.GetFullPath(parse.GetValue(outDir)!)}"
+                + (skipped > 0 ? $", skipped {result.Missing.Count} missing and {result.Unusable.Count} unusable" : ""));
             return ExitCodes.Ok;
         });
         return cmd;

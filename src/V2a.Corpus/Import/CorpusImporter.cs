@@ -18,15 +18,17 @@ public sealed record ImportOptions
 
     public required string OutDir { get; init; }
 
-    /// <summary>Import the rows whose files exist and leave out the rest (otherwise any missing file is an error).</summary>
+    /// <summary>Import the rows whose files exist and are usable (a video with sound that ffmpeg reads) and leave out
+    /// the rest; otherwise any missing or unusable file is an error, found before anything is written.</summary>
     public bool SkipMissing { get; init; }
 
     /// <summary>Link the videos (symbolic links) instead of copying them.</summary>
     public bool Link { get; init; }
 }
 
-/// <summary>What an import did: clips written and the CSV rows whose files were missing (skipped).</summary>
-public sealed record ImportResult(int Imported, IReadOnlyList<string> Missing);
+/// <summary>What an import did: clips written, the CSV rows whose files were missing, and those whose files could not
+/// be used ("file: reason"), both skipped.</summary>
+public sealed record ImportResult(int Imported, IReadOnlyList<string> Missing, IReadOnlyList<string> Unusable);
 
 /// <summary>
 /// Brings real footage into the corpus format (the way VGGSound or AudioCaps subsets come: videos plus a CSV of
@@ -53,14 +55,39 @@ public static class CorpusImporter
         {
             var shown = string.Join(", ", missing.Take(5).Select(m => m.File)) + (missing.Count > 5 ? $" and {missing.Count - 5} more" : "");
             throw new BadInputException(o.CaptionsCsv,
-                $"names {missing.Count} file(s) missing from {o.VideosDir}: {shown}; add them, or pass --skip-missing to import the other {rows.Count - missing.Count}");
+                $"names {missing.Count} file(s) missing from {o.VideosDir}: {shown}; add them, or pass --skip-bad to import the other {rows.Count - missing.Count}");
+        }
+
+        // Every present file is probed before anything is written: a bad one is found in seconds, not after the others.
+        var unusable = new List<(Row Row, string Reason)>();
+        foreach (var row in rows.Except(missing))
+        {
+            var source = Path.GetFullPath(Path.Combine(o.VideosDir, row.File));
+            try
+            {
+                if (!MediaProbe.ProbeVideo(source).HasAudio)
+                {
+                    unusable.Add((row, "has no audio stream; v2a trains on videos with their sound"));
+                }
+            }
+            catch (BadInputException e)
+            {
+                unusable.Add((row, e.Reason.ReplaceLineEndings(" ")));
+            }
+        }
+
+        if (unusable.Count > 0 && !o.SkipMissing)
+        {
+            var shown = string.Join("; ", unusable.Take(3).Select(u => $"{u.Row.File}: {u.Reason}")) + (unusable.Count > 3 ? $"; and {unusable.Count - 3} more" : "");
+            throw new BadInputException(o.CaptionsCsv,
+                $"names {unusable.Count} file(s) that cannot be imported ({shown}); nothing was written. Fix them, or pass --skip-bad to import the other {rows.Count - missing.Count - unusable.Count}");
         }
 
         var dir = Path.GetFullPath(o.OutDir);
         Directory.CreateDirectory(Path.Combine(dir, CorpusReader.ClipsFolder));
         AtomicFile.EnsureWritableFolder(dir, o.OutDir);
         CorpusReader.WriteClasses(dir, SoundClasses.All);
-        var present = rows.Except(missing).ToList();
+        var present = rows.Except(missing).Except(unusable.Select(u => u.Row)).ToList();
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var meta = new StringBuilder();
         var sr = AudioSettings.Default.SampleRate;
@@ -69,11 +96,6 @@ public static class CorpusImporter
             var row = present[i];
             var source = Path.GetFullPath(Path.Combine(o.VideosDir, row.File));
             var info = MediaProbe.ProbeVideo(source);
-            if (!info.HasAudio)
-            {
-                throw new BadInputException(source, "has no audio stream; v2a trains on videos with their sound");
-            }
-
             var id = UniqueId(row.File, ids);
             var ext = Path.GetExtension(source).ToLowerInvariant();
             var videoRel = $"{CorpusReader.ClipsFolder}/{id}{ext}";
@@ -112,7 +134,7 @@ public static class CorpusImporter
         }
 
         AtomicFile.WriteAllText(Path.Combine(dir, CorpusReader.MetaFile), meta.ToString());
-        return new ImportResult(present.Count, missing.Select(m => m.File).ToList());
+        return new ImportResult(present.Count, missing.Select(m => m.File).ToList(), unusable.Select(u => $"{u.Row.File}: {u.Reason}").ToList());
     }
 
     private static List<Row> ReadCsv(string path)
