@@ -61,7 +61,7 @@ public static class BatchGenerator
         var ext = Path.GetExtension(outputFolder.TrimEnd('/')).ToLowerInvariant();
         if (File.Exists(outputFolder) || OutputPlan.VideoExtensions.Contains(ext) || OutputPlan.AudioExtensions.Contains(ext))
         {
-            throw new BadInputException(outputFolder, "a folder input needs a folder output (-o FOLDER)");
+            throw new BadInputException(inputFolder, $"is a folder: its videos are scored into a folder (-o FOLDER), not into '{outputFolder}'");
         }
 
         var input = Path.GetFullPath(inputFolder).TrimEnd('/');

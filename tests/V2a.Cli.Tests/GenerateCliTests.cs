@@ -193,7 +193,7 @@ public sealed class GenerateCliTests : IClassFixture<DebugModel>, IDisposable
         Assert.Equal(ExitCodes.BadInput, Generate(inDir, "-o", Path.Combine(inDir, "one.mp4")).ExitCode);
         var toFile = Generate(inDir, "-o", _media.PathOf("all.mp4"));
         Assert.Equal(ExitCodes.BadInput, toFile.ExitCode);
-        Assert.Contains("a folder input needs a folder output", toFile.Stderr, StringComparison.Ordinal);
+        Assert.StartsWith($"v2a: {inDir}: is a folder: its videos are scored into a folder (-o FOLDER)", toFile.Stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_media.PathOf("all.mp4")));
     }
 
