@@ -53,6 +53,7 @@ public static class Muxer
 {
     // Video codecs (ffprobe's names) each container takes by stream copy, as checked with this ffmpeg: a
     // stream-copy remux of each codec into each container, read back by ffprobe (2026-11-26). Others are re-encoded.
+    // ffmpeg also copies FFV1, GIF, Theora, H.263, FLV1 and WMV into .mov, but few players read them there.
     private static readonly string[] Mp4Copy = ["h264", "hevc", "mpeg4", "mpeg2video", "mpeg1video", "mjpeg", "vp9", "av1", "png"];
     private static readonly string[] MovCopy = ["h264", "hevc", "mpeg4", "mpeg2video", "mpeg1video", "mjpeg", "png", "prores"];
     private static readonly string[] MkvCopy = ["h264", "hevc", "mpeg4", "mpeg2video", "mpeg1video", "mjpeg", "vp8", "vp9", "av1", "png", "prores", "ffv1", "theora"];
