@@ -132,4 +132,27 @@ public sealed class MuxerTests : IDisposable
         Assert.Equal(TestMedia.VideoPacketHash(h264), TestMedia.VideoPacketHash(_media.PathOf("h264.mp4")));
         Assert.Contains("gif video re-encoded with libx264 (.mp4 cannot hold gif)", gifMp4.Describe());
     }
+
+    [Theory]
+    [InlineData("libopus", 44_100, 48_000)]
+    [InlineData("libopus", 16_000, 16_000)]
+    [InlineData("libopus", 22_050, 24_000)]
+    [InlineData("libopus", 96_000, 48_000)]
+    [InlineData("libmp3lame", 96_000, 48_000)]
+    [InlineData("libmp3lame", 11_025, 11_025)]
+    [InlineData("libmp3lame", 6_000, 8_000)]
+    [InlineData("aac", 96_000, 96_000)]
+    [InlineData("flac", 7_000, 7_000)]
+    public void An_encoder_gets_the_input_rate_where_it_can_else_the_next_rate_up(string encoder, int rate, int expected) =>
+        Assert.Equal(expected, Muxer.EncodableRate(encoder, rate));
+
+    [Theory]
+    [InlineData("out.mp4", "gif", false)]
+    [InlineData("out.mp4", "h264", true)]
+    [InlineData("out.MP4", "vp9", true)]
+    [InlineData("out.webm", "h264", false)]
+    [InlineData("out.mkv", "ffv1", true)]
+    [InlineData("out.mov", "vp9", false)]
+    public void Knows_which_codecs_a_container_takes_by_copy(string output, string codec, bool copies) =>
+        Assert.Equal(copies, Muxer.CanCopy(output, codec));
 }
