@@ -139,16 +139,13 @@ public static class GenerateCommand
         var console = new ConsoleProgress();
         var result = BatchGenerator.Run(engine, options.InputPath, options.OutputPath, options, console, item =>
         {
-            if (json)
-            {
-                return;
-            }
-
             var name = Path.GetFileName(item.Input);
             switch (item.Status)
             {
                 case BatchStatus.Failed:
-                    console.ErrorLine($"v2a: {item.Reason}");
+                    console.ErrorLine($"v2a: {item.Reason}"); // with --json too: stdout keeps the JSON alone
+                    break;
+                case var _ when json:
                     break;
                 case BatchStatus.DoneBefore:
                     console.Line($"{name}: done before, kept ({string.Join(", ", item.Outputs)})");
