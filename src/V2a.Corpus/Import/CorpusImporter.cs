@@ -60,12 +60,18 @@ public static class CorpusImporter
 
         // Every present file is probed before anything is written: a bad one is found in seconds, not after the others.
         var unusable = new List<(Row Row, string Reason)>();
+        var probed = new Dictionary<Row, MediaInfo>();
         foreach (var row in rows.Except(missing))
         {
             var source = Path.GetFullPath(Path.Combine(o.VideosDir, row.File));
             try
             {
-                if (!MediaProbe.ProbeVideo(source).HasAudio)
+                var info = MediaProbe.ProbeVideo(source);
+                if (info.HasAudio)
+                {
+                    probed[row] = info;
+                }
+                else
                 {
                     unusable.Add((row, "has no audio stream; v2a trains on videos with their sound"));
                 }
@@ -87,7 +93,7 @@ public static class CorpusImporter
         Directory.CreateDirectory(Path.Combine(dir, CorpusReader.ClipsFolder));
         AtomicFile.EnsureWritableFolder(dir, o.OutDir);
         CorpusReader.WriteClasses(dir, SoundClasses.All);
-        var present = rows.Except(missing).Except(unusable.Select(u => u.Row)).ToList();
+        var present = rows.Where(probed.ContainsKey).ToList();
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var meta = new StringBuilder();
         var sr = AudioSettings.Default.SampleRate;
@@ -95,7 +101,7 @@ public static class CorpusImporter
         {
             var row = present[i];
             var source = Path.GetFullPath(Path.Combine(o.VideosDir, row.File));
-            var info = MediaProbe.ProbeVideo(source);
+            var info = probed[row];
             var id = UniqueId(row.File, ids);
             var ext = Path.GetExtension(source).ToLowerInvariant();
             var videoRel = $"{CorpusReader.ClipsFolder}/{id}{ext}";
