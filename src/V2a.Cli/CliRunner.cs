@@ -35,7 +35,7 @@ public static class CliRunner
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("v2a: interrupted; no output is half-written (a training run resumes from its last checkpoint with --resume)");
+            Console.Error.WriteLine("v2a: interrupted; no output is half-written (a training run checkpointed the step it finished: --resume goes on from there)");
             return ExitCodes.Interrupted;
         }
         catch (Exception e)

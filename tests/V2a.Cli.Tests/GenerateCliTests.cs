@@ -212,7 +212,7 @@ public sealed class GenerateCliTests : IClassFixture<DebugModel>, IDisposable
         Assert.True(r.ExitCode == ExitCodes.Interrupted, $"exit {r.ExitCode}: {r.Stderr}");
         Assert.Contains("v2a: interrupted", r.Stderr, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFileSystemEntries(outDir));
-        Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), "v2a-gen-*").Where(d => !before.Contains(d)));
+        Assert.DoesNotContain(Directory.GetDirectories(Path.GetTempPath(), "v2a-gen-*"), d => !before.Contains(d));
     }
 
     [Fact]

@@ -190,13 +190,26 @@ public static class Trainer
         var step = state.Step;
         var samplesSeen = state.SamplesSeen;
         var end = Math.Min(o.Steps, o.StopAt ?? o.Steps);
+        var checkpointed = step;
         progress.Report("training", step, end, latest is null ? "starting" : $"resumed from step {step}");
         using (var log = new StreamWriter(logPath, append: true) { AutoFlush = true })
         {
             net.train();
             while (step < end)
             {
-                cancel.ThrowIfCancellationRequested();
+                if (cancel.IsCancellationRequested)
+                {
+                    // Stopped by the user: keep every finished step, so --resume goes on from here, not from the last
+                    // scheduled checkpoint (minutes or hours back). No validation pass: the user is waiting.
+                    if (step > checkpointed)
+                    {
+                        SaveCheckpoint();
+                        progress.Report("training", step, end, $"interrupted; checkpoint {Checkpoint.Name(step)} written");
+                    }
+
+                    cancel.ThrowIfCancellationRequested();
+                }
+
                 var current = step + 1;
                 var lr = LearningRate(o, current);
                 foreach (var group in optimizer.ParamGroups)
@@ -263,26 +276,32 @@ public static class Trainer
 
                 if (checkpointNow)
                 {
-                    var snapshot = new TrainingState
-                    {
-                        Step = step, SamplesSeen = samplesSeen, Seed = state.Seed, TotalSteps = o.Steps, LastLoss = lastLoss, ValLoss = lastVal,
-                        TrainingSeconds = state.TrainingSeconds + clock.Elapsed.TotalSeconds,
-                    };
-                    Checkpoint.Write(o.RunDir, step, dir =>
-                    {
-                        net.save_safetensors(Path.Combine(dir, Checkpoint.ModelFile));
-                        ema.save_safetensors(Path.Combine(dir, Checkpoint.EmaFile));
-                        optimizer.save_state_dict(Path.Combine(dir, Checkpoint.OptimizerFile));
-                        Checkpoint.WriteState(dir, snapshot);
-                        File.WriteAllText(Path.Combine(dir, Checkpoint.ConfigFile), config.ToJson());
-                        File.Copy(Path.Combine(o.DataDir, ShardManifest.VocabFileName), Path.Combine(dir, Checkpoint.VocabFile));
-                    }, o.KeepCheckpoints);
-                    LossCurve.Write(Path.Combine(o.RunDir, CurveFile),
-                        history.Select(h => (h.Step, h.Loss)).ToList(),
-                        history.Where(h => h.ValLoss is not null).Select(h => (h.Step, h.ValLoss!.Value)).ToList(),
-                        $"v2a {config.Preset}: flow-matching loss (blue: train, orange: validation, EMA weights)");
+                    SaveCheckpoint();
+                    checkpointed = step;
                 }
             }
+        }
+
+        void SaveCheckpoint()
+        {
+            var snapshot = new TrainingState
+            {
+                Step = step, SamplesSeen = samplesSeen, Seed = state.Seed, TotalSteps = o.Steps, LastLoss = lastLoss, ValLoss = lastVal,
+                TrainingSeconds = state.TrainingSeconds + clock.Elapsed.TotalSeconds,
+            };
+            Checkpoint.Write(o.RunDir, step, dir =>
+            {
+                net.save_safetensors(Path.Combine(dir, Checkpoint.ModelFile));
+                ema.save_safetensors(Path.Combine(dir, Checkpoint.EmaFile));
+                optimizer.save_state_dict(Path.Combine(dir, Checkpoint.OptimizerFile));
+                Checkpoint.WriteState(dir, snapshot);
+                File.WriteAllText(Path.Combine(dir, Checkpoint.ConfigFile), config.ToJson());
+                File.Copy(Path.Combine(o.DataDir, ShardManifest.VocabFileName), Path.Combine(dir, Checkpoint.VocabFile));
+            }, o.KeepCheckpoints);
+            LossCurve.Write(Path.Combine(o.RunDir, CurveFile),
+                history.Select(h => (h.Step, h.Loss)).ToList(),
+                history.Where(h => h.ValLoss is not null).Select(h => (h.Step, h.ValLoss!.Value)).ToList(),
+                $"v2a {config.Preset}: flow-matching loss (blue: train, orange: validation, EMA weights)");
         }
 
         string? package = null;

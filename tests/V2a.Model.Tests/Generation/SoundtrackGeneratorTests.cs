@@ -63,7 +63,7 @@ public class SoundtrackGeneratorTests(VideoFixture videos, ITestOutputHelper out
         Assert.Equal(48_000, a.Length);
         Assert.Equal(a, b);
         Assert.NotEqual(a, c);
-        Assert.True(a.Any(s => s != 0));
+        Assert.Contains(a, s => s != 0);
     }
 
     [Fact]

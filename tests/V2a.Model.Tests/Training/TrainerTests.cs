@@ -57,9 +57,9 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     };
 
     [Fact]
-    public void Killed_run_resumes_from_its_checkpoint_and_ends_where_an_unbroken_run_ends()
+    public void Interrupted_run_checkpoints_where_it_stopped_and_resumes_to_the_unbroken_runs_weights()
     {
-        // Given an unbroken 6-step run, and the same run killed during step 5 (after the checkpoint at step 4)
+        // Given an unbroken 6-step run, and the same run interrupted (Ctrl+C) during step 5, past the checkpoint at 4
         var unbroken = Path.Combine(fixture.Root, "unbroken");
         Trainer.Run(Options(unbroken, 6), NullProgress.Instance);
         var killed = Path.Combine(fixture.Root, "killed");
@@ -68,12 +68,15 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
             Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Run(Options(killed, 6), new CancelAt(5, cts), cts.Token));
         }
 
-        Assert.Equal("ckpt-00000004", File.ReadAllText(Path.Combine(killed, Checkpoint.LatestFile)).Trim());
+        // Then it finished step 5 and kept it in an off-schedule checkpoint, the scheduled one at 4 beside it
+        Assert.Equal("ckpt-00000005", File.ReadAllText(Path.Combine(killed, Checkpoint.LatestFile)).Trim());
+        Assert.Equal(5, Checkpoint.ReadState(Path.Combine(killed, "ckpt-00000005")).Step);
+        Assert.True(Directory.Exists(Path.Combine(killed, "ckpt-00000004")));
 
         // When it is resumed
         var result = Trainer.Run(Options(killed, 6) with { Resume = true }, NullProgress.Instance);
 
-        // Then it continued from step 4, logged each step once, and holds the same weights as the unbroken run
+        // Then it continued from step 5, logged each step once, and holds the same weights as the unbroken run
         Assert.True(result.Resumed);
         Assert.Equal(6, result.Step);
         var steps = File.ReadAllLines(Path.Combine(killed, Trainer.LogFile))
