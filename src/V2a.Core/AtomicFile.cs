@@ -61,6 +61,28 @@ public sealed class AtomicFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Throws <see cref="BadInputException"/> unless <paramref name="dir"/> is a writable folder or can be made one:
+    /// its nearest existing ancestor is a writable folder. Creates nothing, so a command that checks its output path
+    /// first and then fails on its input leaves no empty folder behind; it creates the folder when it writes.
+    /// </summary>
+    public static void EnsureCreatableFolder(string dir, string? shownPath = null)
+    {
+        var full = System.IO.Path.GetFullPath(dir);
+        var existing = full;
+        while (!Directory.Exists(existing))
+        {
+            if (File.Exists(existing))
+            {
+                throw new BadInputException(shownPath ?? dir, $"output folder '{dir}' cannot be made: '{existing}' is a file");
+            }
+
+            existing = System.IO.Path.GetDirectoryName(existing) ?? throw new BadInputException(shownPath ?? dir, $"output folder '{dir}' has no existing parent");
+        }
+
+        EnsureWritableFolder(existing, shownPath ?? dir);
+    }
+
     /// <summary>Moves the finished temporary file onto the target, replacing any file there.</summary>
     public void Commit()
     {

@@ -309,8 +309,12 @@ public static class Evaluator
         return result;
     }
 
-    public static void WriteJson(EvalResult result, string path) =>
+    /// <summary>Writes the results (atomically), making the file's folder if it is missing.</summary>
+    public static void WriteJson(EvalResult result, string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(result, JsonOptions) + "\n");
+    }
 
     /// <summary>The clip's real audio at the settings' rate, exactly its duration long (padded with silence or cut).</summary>
     public static float[] ReadRealAudio(EvalClip clip, AudioSettings audio)

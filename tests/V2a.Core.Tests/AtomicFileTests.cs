@@ -81,4 +81,19 @@ public sealed class AtomicFileTests : IDisposable
         var e = Assert.Throws<BadInputException>(() => AtomicFile.Create(Path.Combine(ro, "x.wav")));
         Assert.Contains("not writable", e.Message);
     }
+
+    [Fact]
+    public void A_missing_output_folder_under_a_writable_one_passes_the_check_and_is_not_made()
+    {
+        var nested = Path.Combine(_dir, "runs", "eval-1");
+
+        AtomicFile.EnsureCreatableFolder(nested);
+
+        Assert.False(Directory.Exists(Path.Combine(_dir, "runs")));
+        File.WriteAllText(Path.Combine(_dir, "runs"), "");
+        var e = Assert.Throws<BadInputException>(() => AtomicFile.EnsureCreatableFolder(nested, "runs/eval-1/eval.json"));
+        Assert.Equal(ExitCodes.BadInput, e.ExitCode);
+        Assert.Contains("runs/eval-1/eval.json", e.Message, StringComparison.Ordinal);
+        Assert.Contains("is a file", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -54,7 +54,8 @@ public static class EvalCommands
             }
 
             var jsonPath = parse.GetValue(json)!;
-            AtomicFile.EnsureWritableFolder(Path.GetDirectoryName(Path.GetFullPath(jsonPath)) ?? ".", jsonPath);
+            var jsonFolder = Path.GetDirectoryName(Path.GetFullPath(jsonPath)) ?? ".";
+            AtomicFile.EnsureCreatableFolder(jsonFolder, jsonPath); // made when written, as --report's: no mkdir needed first
             var options = new EvalOptions
             {
                 CorpusDir = parse.GetValue(data)!,

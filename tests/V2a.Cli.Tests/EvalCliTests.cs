@@ -1,0 +1,46 @@
+using System.Text.Json;
+
+namespace V2a.Cli.Tests;
+
+/// <summary><c>v2a eval</c> from the command line, on a tiny corpus the CLI makes itself.</summary>
+public sealed class EvalCliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("v2a-evalcli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Oracle_eval_writes_its_json_and_report_into_a_folder_it_makes_and_scores_the_ceiling()
+    {
+        // Given a 3-clip corpus made by the CLI
+        var corpus = Path.Combine(_dir, "corpus");
+        var made = CliProcess.Run("corpus", "make", "--out", corpus, "--clips", "3", "--seconds", "2", "--jobs", "1");
+        Assert.True(made.ExitCode == 0, made.Stderr);
+
+        // When the corpus's own audio is evaluated into folders that do not exist yet
+        var run = Path.Combine(_dir, "runs", "oracle");
+        var r = CliProcess.Run("eval", "--oracle", "--data", corpus, "--split", "all", "--seeds", "1",
+            "--json", Path.Combine(run, "eval.json"), "--report", run);
+
+        // Then both land there, and the real audio scores the ceiling against its own annotations
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "eval.json")));
+        Assert.Equal(3, json.RootElement.GetProperty("clips").GetInt32());
+        Assert.Equal(1.0, json.RootElement.GetProperty("onsets").GetProperty("f1_at50").GetDouble(), 6);
+        Assert.True(File.Exists(Path.Combine(run, "report.md")));
+        Assert.Contains("onsets:", r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_corpus_is_one_line_exit_2_and_leaves_no_output_folder()
+    {
+        var run = Path.Combine(_dir, "runs", "none");
+
+        var r = CliProcess.Run("eval", "--oracle", "--data", Path.Combine(_dir, "no-corpus"), "--json", Path.Combine(run, "eval.json"), "--report", run);
+
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("no-corpus", line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "runs")));
+    }
+}
