@@ -3,9 +3,9 @@ using System.Runtime.InteropServices;
 namespace V2a.Cli;
 
 /// <summary>
-/// Ctrl+C and SIGTERM for the commands that can stop cleanly (generate, train, data prepare, corpus make, eval): a
-/// command that takes <see cref="Token"/> is cancelled at its next check, unwinds (temporary files are deleted, no
-/// output is half-written; a training run first checkpoints the step it finished) and v2a exits with
+/// Ctrl+C and SIGTERM for the commands that can stop cleanly (generate, train, data prepare, corpus make, eval, bench,
+/// watermark bench): a command that takes <see cref="Token"/> is cancelled at its next check, unwinds (temporary files
+/// are deleted, no output is half-written; a training run first checkpoints the step it finished) and v2a exits with
 /// <see cref="ExitCodes.Interrupted"/>. A second signal, or a signal to a command that never took the token, ends the
 /// process at once as usual.
 /// </summary>

@@ -117,7 +117,7 @@ public static class EvalCommands
                 Sizes = lengths,
                 ModelDir = parse.GetValue(model),
                 SkipEndToEnd = parse.GetValue(noEndToEnd),
-            }, new ConsoleProgress());
+            }, new ConsoleProgress(), Interrupt.Token);
             var baselinePath = parse.GetValue(baseline) ?? FindBaseline();
             IReadOnlyList<BenchComparison> comparison = [];
             if (baselinePath is not null && File.Exists(baselinePath))

@@ -132,7 +132,7 @@ public static class WatermarkCommands
                 throw new BadInputException(null, "--clips must be at least 2, --unmarked and --threads at least 1, --folder-clips not negative");
             }
 
-            var results = WatermarkBench.Run(options, new ConsoleProgress());
+            var results = WatermarkBench.Run(options, new ConsoleProgress(), Interrupt.Token);
             var text = JsonSerializer.Serialize(results, CliOptions.JsonOptions);
             if (parse.GetValue(output) is { } path)
             {

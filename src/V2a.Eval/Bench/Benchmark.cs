@@ -98,7 +98,7 @@ public static class Benchmark
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    public static BenchResult Run(BenchOptions options, IProgressSink? progress = null)
+    public static BenchResult Run(BenchOptions options, IProgressSink? progress = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         progress ??= NullProgress.Instance;
@@ -128,7 +128,7 @@ public static class Benchmark
             foreach (var seconds in sizes)
             {
                 progress.Report("bench", results.Count, sizes.Count, $"{seconds:0} s video");
-                results.Add(RunSize(seconds, steps, config, network, vocoder, engine, engineNote, work, progress));
+                results.Add(RunSize(seconds, steps, config, network, vocoder, engine, engineNote, work, progress, cancel));
             }
 
             progress.Report("bench", sizes.Count, sizes.Count);
@@ -180,7 +180,7 @@ public static class Benchmark
     }
 
     private static SizeResult RunSize(double seconds, int steps, ModelConfig config, SoundtrackNetwork network, GriffinLimVocoder vocoder,
-        SoundtrackEngine? engine, string engineNote, string work, IProgressSink progress)
+        SoundtrackEngine? engine, string engineNote, string work, IProgressSink progress, CancellationToken cancel)
     {
         var inv = CultureInfo.InvariantCulture;
         var video = Path.Combine(work, $"bench-{seconds.ToString("0", inv)}s.mp4");
@@ -194,11 +194,16 @@ public static class Benchmark
         foreach (var _ in FrameReader.Read(video, config.Video.Fps, config.Video.FrameSize, config.Video.FrameSize))
         {
             frames++;
+            if (frames % 250 == 0)
+            {
+                cancel.ThrowIfCancellationRequested();
+            }
         }
 
         stages.Add(new StageTime("decode", clock.Elapsed.TotalSeconds, $"{frames} frames at {config.Video.FrameSize}x{config.Video.FrameSize}"));
 
         // Generator: one window, guided (batch 2), measured; longer videos scale by the number of windows.
+        cancel.ThrowIfCancellationRequested();
         var windows = (int)Math.Ceiling(seconds / config.WindowSeconds - 1e-9);
         var (conditions, step, all) = TimeWindow(network, config, steps);
         var scaled = windows == 1 ? null : $"{windows} windows × one {config.WindowSeconds:0} s window measured (estimate until the engine reports its stage times)";
@@ -215,6 +220,7 @@ public static class Benchmark
         clock.Restart();
         for (var start = 0; start < totalFrames; start += windowFrames)
         {
+            cancel.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
             var n = Math.Min(windowFrames, totalFrames - start);
             var logMel = torch.randn(1, audio.MelBins, n) - 4; // (1, M, T) a quiet, noisy log-mel
@@ -225,6 +231,7 @@ public static class Benchmark
         stages.Add(new StageTime("vocoder", clock.Elapsed.TotalSeconds, $"Griffin-Lim, {config.WindowSeconds:0} s windows"));
         progress.Report("bench", 0, 0, $"{seconds:0} s: vocoder timed");
 
+        cancel.ThrowIfCancellationRequested();
         clock.Restart();
         var marked = Watermarker.Embed(samples, audio.SampleRate, WatermarkPayload.FromIds("bench", "bench"), WatermarkKey.Public);
         stages.Add(new StageTime("watermark", clock.Elapsed.TotalSeconds));
@@ -253,7 +260,7 @@ public static class Benchmark
             GC.WaitForPendingFinalizers();
             using var engineMemory = new MemorySampler();
             clock.Restart();
-            engine.Generate(new GenerateOptions { InputPath = video, OutputPath = generated, Seed = 1, Steps = steps }, NullProgress.Instance);
+            engine.Generate(new GenerateOptions { InputPath = video, OutputPath = generated, Seed = 1, Steps = steps }, NullProgress.Instance, cancel);
             enginePeak = engineMemory.Stop();
             stages.Add(new StageTime("end_to_end", clock.Elapsed.TotalSeconds, engineNote));
             if (engine.LastStats is { } st)

@@ -79,7 +79,7 @@ public static class WatermarkBench
     /// <summary>Seconds of audio above −50 dBFS that make a clip "dense" in the breakdown of the matrix.</summary>
     public const double DenseSeconds = 4;
 
-    public static BenchResults Run(BenchOptions o, IProgressSink progress)
+    public static BenchResults Run(BenchOptions o, IProgressSink progress, CancellationToken cancel = default)
     {
         var wall = Stopwatch.StartNew();
         var s = WatermarkSettings.Default;
@@ -99,7 +99,7 @@ public static class WatermarkBench
             var kinds = new[] { ClipKind.Speech, ClipKind.Music, ClipKind.Noise, ClipKind.Impacts, ClipKind.Ambience };
             var done = 0;
             var fromFolder = Math.Min(files.Count, o.Clips);
-            Parallel.For(0, o.Clips, new ParallelOptions { MaxDegreeOfParallelism = o.Threads }, i =>
+            Parallel.For(0, o.Clips, new ParallelOptions { MaxDegreeOfParallelism = o.Threads, CancellationToken = cancel }, i =>
             {
                 var seed = (o.Seed * 1_000_003) + i;
                 var clip = i < fromFolder ? FromFile(files[i].Path, files[i].Label, s, o.ClipSeconds) : synth.Make(kinds[i % kinds.Length], seed, o.ClipSeconds);
@@ -122,7 +122,7 @@ public static class WatermarkBench
             var attackList = Enum.GetValues<Attack>();
             var outcomes = new ConcurrentBag<(Attack Attack, string Clip, bool Dense, bool Detected, bool PayloadOk, double Score)>();
             done = 0;
-            Parallel.For(0, ids.Length * attackList.Length, new ParallelOptions { MaxDegreeOfParallelism = o.Threads }, k =>
+            Parallel.For(0, ids.Length * attackList.Length, new ParallelOptions { MaxDegreeOfParallelism = o.Threads, CancellationToken = cancel }, k =>
             {
                 var i = ids[k / attackList.Length];
                 var attack = attackList[k % attackList.Length];
@@ -150,7 +150,7 @@ public static class WatermarkBench
                     [.. rows.Where(x => !x.Detected).Select(x => x.Clip).Order()]);
             }).ToList();
 
-            var unmarked = RunUnmarked(o, s, synth, allFiles, progress);
+            var unmarked = RunUnmarked(o, s, synth, allFiles, progress, cancel);
             var reports = marked.Values.Select(m => m.Report).ToList();
             return new BenchResults
             {
@@ -180,14 +180,14 @@ public static class WatermarkBench
         }
     }
 
-    private static UnmarkedResult RunUnmarked(BenchOptions o, WatermarkSettings s, ClipSynth synth, IReadOnlyList<(string Path, string Label)> files, IProgressSink progress)
+    private static UnmarkedResult RunUnmarked(BenchOptions o, WatermarkSettings s, ClipSynth synth, IReadOnlyList<(string Path, string Label)> files, IProgressSink progress, CancellationToken cancel)
     {
         // Long source clips per kind, cut into many excerpts of 3–10 s (espeak-ng is too slow to call 10,000 times).
         var sourceKinds = new[] { ClipKind.Speech, ClipKind.Music, ClipKind.Noise, ClipKind.Impacts, ClipKind.Ambience };
         var sourcesPerKind = Math.Max(4, Math.Min(60, o.Unmarked / 100));
         var sources = new ConcurrentDictionary<(ClipKind, int), float[]>();
         var done = 0;
-        Parallel.For(0, sourceKinds.Length * sourcesPerKind, new ParallelOptions { MaxDegreeOfParallelism = o.Threads }, k =>
+        Parallel.For(0, sourceKinds.Length * sourcesPerKind, new ParallelOptions { MaxDegreeOfParallelism = o.Threads, CancellationToken = cancel }, k =>
         {
             var kind = sourceKinds[k % sourceKinds.Length];
             sources[(kind, k / sourceKinds.Length)] = synth.Make(kind, 50_000_000 + (o.Seed * 10_007) + k, 30).Samples;
@@ -197,7 +197,7 @@ public static class WatermarkBench
         var otherKey = WatermarkKey.FromText($"bench other key {o.Seed}");
         var results = new ConcurrentBag<(string Kind, DetectionResult R)>();
         done = 0;
-        Parallel.For(0, o.Unmarked, new ParallelOptions { MaxDegreeOfParallelism = o.Threads }, i =>
+        Parallel.For(0, o.Unmarked, new ParallelOptions { MaxDegreeOfParallelism = o.Threads, CancellationToken = cancel }, i =>
         {
             var rng = new Random((o.Seed * 31) + (i * 7));
             var seconds = 3 + (rng.NextDouble() * 7);
