@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using V2a.Model;
 using static TorchSharp.torch;
 
 namespace V2a.Eval.Reference;
@@ -77,6 +78,6 @@ public sealed class ReferenceNetwork : nn.Module<Tensor, Tensor>
         }
 
         var perFrame = x.mean([2]); // (B, C, T') mean over frequency
-        return perFrame.mean([2]) + perFrame.amax([2]); // (B, C) mean + max over time
+        return perFrame.mean([2]).Plus(perFrame.amax([2])); // (B, C) mean + max over time (HeldScalars: no transient Scalar)
     }
 }

@@ -90,11 +90,11 @@ public sealed class GriffinLimVocoder : IVocoder
 
         using var scope = NewDisposeScope();
         var mel = logMel.to(ScalarType.Float32).exp();                      // (B, M, T)
-        var s = matmul(_pinv, mel).clamp_min(1e-10);                        // (B, F, T)
+        var s = matmul(_pinv, mel).AtLeast(1e-10);                          // (B, F, T)
         var numerator = matmul(_basisT, mel);                               // (B, F, T): Mᵀ·mel, fixed
         for (var i = 0; i < MelInversionIterations; i++)
         {
-            var denominator = matmul(_basisT, matmul(_basis, s)) + 1e-12;   // (B, F, T): MᵀM·S
+            var denominator = matmul(_basisT, matmul(_basis, s)).Plus(1e-12); // (B, F, T): MᵀM·S
             s = s * numerator / denominator;
         }
 
@@ -112,7 +112,7 @@ public sealed class GriffinLimVocoder : IVocoder
         var padding = _front.Padding;
         var length = (frames - 1) * hop + nFft;                              // padded domain, samples
         var envelope = OverlapAdd(_window.square().reshape(1, nFft, 1).expand(1, nFft, frames), length)
-            .clamp_min(1e-11);                                               // (1, L)
+            .AtLeast(1e-11);                                                 // (1, L)
 
         Tensor Inverse(Tensor spec)                                          // (B, F, T) complex → (B, L)
         {
@@ -124,15 +124,15 @@ public sealed class GriffinLimVocoder : IVocoder
 
         // Phases drawn on the CPU from a seeded generator (the same on every device), then moved.
         using var generator = new Generator((ulong)Seed);
-        var phase = (rand([batch, magnitude.shape[1], frames], generator: generator) * (2 * Math.PI)).to(magnitude.device);
+        var phase = rand([batch, magnitude.shape[1], frames], generator: generator).Times(2 * Math.PI).to(magnitude.device);
         var angles = polar(ones_like(phase), phase);                         // (B, F, T) unit complex
         Tensor? previous = null;
         for (var i = 0; i < Iterations; i++)
         {
             using var step = NewDisposeScope();
             var rebuilt = Forward(Inverse(magnitude * angles));
-            var accelerated = previous is null ? rebuilt : rebuilt + Momentum * (rebuilt - previous);
-            var next = accelerated / (accelerated.abs() + 1e-16);
+            var accelerated = previous is null ? rebuilt : rebuilt.Plus((rebuilt - previous).Times(Momentum));
+            var next = accelerated / accelerated.abs().Plus(1e-16);
             previous?.Dispose();
             angles.Dispose();
             previous = rebuilt.MoveToOuterDisposeScope();
@@ -141,7 +141,7 @@ public sealed class GriffinLimVocoder : IVocoder
 
         var waveform = Inverse(magnitude * angles);                          // (B, L)
         var consistent = Forward(waveform).abs();
-        LastSpectralConvergence = ((magnitude - consistent).norm() / magnitude.norm().clamp_min(1e-12)).item<float>();
+        LastSpectralConvergence = ((magnitude - consistent).norm() / magnitude.norm().AtLeast(1e-12)).item<float>();
         return waveform.narrow(1, padding, frames * hop).MoveToOuterDisposeScope();
     }
 
@@ -150,7 +150,7 @@ public sealed class GriffinLimVocoder : IVocoder
     {
         using var scope = NewDisposeScope();
         var actual = _front.Magnitude(waveform);
-        return ((targetMagnitude - actual).norm() / targetMagnitude.norm().clamp_min(1e-12)).item<float>();
+        return ((targetMagnitude - actual).norm() / targetMagnitude.norm().AtLeast(1e-12)).item<float>();
     }
 
     public void Dispose()

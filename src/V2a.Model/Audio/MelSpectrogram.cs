@@ -40,7 +40,7 @@ public sealed class MelSpectrogram : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var magnitude = Magnitude(waveform);                               // (B, F, T)
         var mel = matmul(mel_basis, magnitude);                            // (B, M, T)
-        return mel.clamp_min(Settings.LogFloor).log().MoveToOuterDisposeScope();
+        return mel.AtLeast(Settings.LogFloor).log().MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -51,7 +51,7 @@ public sealed class MelSpectrogram : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var spec = Spectrum(Pad(waveform));                                // (B, F, T) complex
-        return (spec.real.square() + spec.imag.square() + LogMel.MagnitudeEpsilonSquared).sqrt().MoveToOuterDisposeScope();
+        return spec.real.square().Plus(spec.imag.square()).Plus(LogMel.MagnitudeEpsilonSquared).sqrt().MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -37,7 +37,7 @@ public sealed class TextEncoder : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor ids, Tensor mask)
     {
         var l = ids.shape[1];
-        var x = embed.forward(ids) + positions.narrow(0, 0, l); // (B, L, D)
+        var x = embed.forward(ids).Plus(positions.narrow(0, 0, l)); // (B, L, D)
         var keyMask = mask.unsqueeze(1).unsqueeze(1); // (B, 1, 1, L)
         foreach (var layer in layers)
         {

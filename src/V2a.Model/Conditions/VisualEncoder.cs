@@ -64,10 +64,10 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
         Tensor x;
         using (var input = torch.NewDisposeScope())
         {
-            var rgb = frames.to_type(ScalarType.Float32).div(255).permute(0, 1, 4, 2, 3); // (B, F, 3, S, S) in [0, 1]
+            var rgb = frames.to_type(ScalarType.Float32).DividedBy(255).permute(0, 1, 4, 2, 3); // (B, F, 3, S, S) in [0, 1]
             // Motion: frame minus previous frame; the first frame of the stretch has no predecessor, so zero.
             var diff = torch.cat([torch.zeros_like(rgb.narrow(1, 0, 1)), rgb.narrow(1, 1, f - 1) - rgb.narrow(1, 0, f - 1)], 1);
-            x = input.MoveToOuter(torch.cat([(rgb - 0.5) * 4, diff * 4], 2).reshape(b * f, 6, s, s)); // (B·F, 6, S, S)
+            x = input.MoveToOuter(torch.cat([rgb.Minus(0.5).Times(4), diff.Times(4)], 2).reshape(b * f, 6, s, s)); // (B·F, 6, S, S)
         }
 
         Tensor fine;
@@ -106,12 +106,12 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
             var (ch, cells) = (fine.shape[1], fine.shape[2] * fine.shape[3]);
             var perCell = fine.view(b, f, ch, cells).permute(0, 3, 2, 1).reshape(b * cells, ch, f);
             var events = nn.functional.gelu(event_conv.forward(perCell)).view(b, cells, -1, f).amax([1]); // (B, E, F)
-            h = h + event_proj.forward(events.transpose(1, 2)).transpose(1, 2);
+            h = h.Plus(event_proj.forward(events.transpose(1, 2)).transpose(1, 2));
         }
 
         foreach (var conv in temporal)
         {
-            h = h + nn.functional.gelu(conv.forward(h));
+            h = h.Plus(nn.functional.gelu(conv.forward(h)));
         }
 
         return norm.forward(h.transpose(1, 2)); // (B, F, D)

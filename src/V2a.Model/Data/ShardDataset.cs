@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.PyBridge;
+using V2a.Model.Conditions;
 using static TorchSharp.torch;
 
 namespace V2a.Model.Data;
@@ -176,7 +177,7 @@ public sealed class ShardDataset : IDisposable
         }
 
         var ids = torch.stack(texts).to_type(ScalarType.Int64);
-        return new TrainingBatch(torch.stack(mels).to_type(ScalarType.Float32), torch.stack(frames), ids, ids.ne(0), torch.tensor(hasText), seq,
+        return new TrainingBatch(torch.stack(mels).to_type(ScalarType.Float32), torch.stack(frames), ids, ids.NotEqual(TextTokenizer.PadId), torch.tensor(hasText), seq,
             _onsets is null ? null : torch.stack(onsets).to_type(ScalarType.Float32), _onsets is null ? null : torch.tensor(annotated));
     }
 

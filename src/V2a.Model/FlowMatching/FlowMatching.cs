@@ -29,7 +29,7 @@ public static class FlowMatchingLoss
         }
 
         var uniform = torch.rand(batch, generator: generator);
-        var pick = torch.rand(batch, generator: generator).lt(uniformFraction);
+        var pick = torch.rand(batch, generator: generator).LessThan(uniformFraction);
         return torch.where(pick, uniform, logitNormal).to(device);
     }
 
@@ -37,7 +37,7 @@ public static class FlowMatchingLoss
     public static Tensor Interpolate(Tensor x0, Tensor x1, Tensor t)
     {
         var tt = t.view([t.shape[0], .. Enumerable.Repeat(1L, (int)x1.dim() - 1)]);
-        return ((1 - tt) * x0) + (tt * x1);
+        return (tt.OneMinus() * x0).Plus(tt * x1);
     }
 
     /// <summary>The loss of one batch.</summary>

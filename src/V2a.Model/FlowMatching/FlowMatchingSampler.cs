@@ -75,17 +75,17 @@ public sealed class FlowMatchingSampler
                 switch (Solver)
                 {
                     case OdeSolver.Euler:
-                        next = x + (dt * v0);
+                        next = x.Plus(v0.Times(dt));
                         break;
                     case OdeSolver.Heun:
-                        var guess = x + (dt * v0);
+                        var guess = x.Plus(v0.Times(dt));
                         var v1 = velocity(guess, Time(batch, t1, x.device));
-                        next = x + (dt * 0.5 * (v0 + v1));
+                        next = x.Plus(v0.Plus(v1).Times(dt * 0.5));
                         break;
                     case OdeSolver.Midpoint:
-                        var mid = x + (dt * 0.5 * v0);
+                        var mid = x.Plus(v0.Times(dt * 0.5));
                         var vm = velocity(mid, Time(batch, t0 + (dt / 2), x.device));
-                        next = x + (dt * vm);
+                        next = x.Plus(vm.Times(dt));
                         break;
                     default:
                         throw new InvalidOperationException($"solver {Solver}");
@@ -121,7 +121,7 @@ public static class Guidance
     public static Tensor Combine(Tensor stacked, double weight)
     {
         var halves = stacked.chunk(2, 0);
-        return halves[1] + (weight * (halves[0] - halves[1]));
+        return halves[1].Plus((halves[0] - halves[1]).Times(weight));
     }
 
     /// <summary>
@@ -133,7 +133,7 @@ public static class Guidance
     {
         var thirds = stacked.chunk(3, 0);
         var (pos, neg, none) = (thirds[0], thirds[1], thirds[2]);
-        return none + (weight * (pos - none)) - (negativeStrength * (neg - none));
+        return none.Plus((pos - none).Times(weight)) - (neg - none).Times(negativeStrength);
     }
 
     /// <summary>A guided velocity for the sampler: duplicates x and t, evaluates both sides, combines.</summary>

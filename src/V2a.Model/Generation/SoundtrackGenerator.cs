@@ -2,6 +2,7 @@ using System.Diagnostics;
 using TorchSharp;
 using V2a.Media;
 using V2a.Model.Audio;
+using V2a.Model.Conditions;
 using V2a.Model.FlowMatching;
 using static TorchSharp.torch;
 
@@ -293,7 +294,7 @@ public sealed class SoundtrackGenerator
         var sides = threeSided ? 3 : 2;
         Array.Resize(ref ids, sides * l);
         var idTensor = torch.tensor(ids, [sides, l], device: device);
-        var cond = net.PrepareConditions(torch.cat(Enumerable.Repeat(frames, sides).ToArray(), 0), idTensor, idTensor.ne(0),
+        var cond = net.PrepareConditions(torch.cat(Enumerable.Repeat(frames, sides).ToArray(), 0), idTensor, idTensor.NotEqual(TextTokenizer.PadId),
             torch.tensor(new[] { pos.Length == 0, neg.Length == 0, true }[..sides], device: device),
             torch.tensor(new[] { false, true, true }[..sides], device: device), sequence);
         var generator = new Generator((ulong)Seeds.Mix(request.Seed, windowIndex, 0x6e0));
@@ -303,7 +304,7 @@ public sealed class SoundtrackGenerator
         {
             var k = knownPrefix.shape[2];
             var noisePrefix = x0.narrow(2, 0, k);
-            constrain = (x, t) => torch.cat([((1 - t) * noisePrefix) + (t * knownPrefix), x.narrow(2, k, x.shape[2] - k)], 2);
+            constrain = (x, t) => torch.cat([noisePrefix.Times(1 - t).Plus(knownPrefix.Times(t)), x.narrow(2, k, x.shape[2] - k)], 2);
         }
 
         var guided = threeSided

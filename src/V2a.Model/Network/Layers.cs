@@ -20,7 +20,7 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => x * torch.rsqrt(x.pow(2).mean([-1], keepdim: true) + _eps) * weight;
+    public override Tensor forward(Tensor x) => x * torch.rsqrt(x.square().mean([-1], keepdim: true).Plus(_eps)) * weight;
 }
 
 /// <summary>
@@ -53,7 +53,7 @@ internal static class Rope
         var half = x.shape[^1] / 2;
         var x1 = x.narrow(-1, 0, half);
         var x2 = x.narrow(-1, half, half);
-        return torch.cat([(x1 * cos) - (x2 * sin), (x1 * sin) + (x2 * cos)], -1);
+        return torch.cat([(x1 * cos) - (x2 * sin), (x1 * sin).Plus(x2 * cos)], -1);
     }
 }
 
@@ -101,8 +101,8 @@ internal sealed class TransformerLayer : nn.Module<Tensor, Tensor, Tensor>
         var (b, l, d) = (x.shape[0], x.shape[1], x.shape[2]);
         var parts = qkv.forward(norm1.forward(x)).view(b, l, 3, _heads, d / _heads).permute(2, 0, 3, 1, 4); // (3, B, H, L, E)
         var att = nn.functional.scaled_dot_product_attention(parts[0], parts[1], parts[2], keyMask); // (B, H, L, E)
-        x = x + proj.forward(att.transpose(1, 2).reshape(b, l, d));
-        return x + mlp.forward(norm2.forward(x));
+        x = x.Plus(proj.forward(att.transpose(1, 2).reshape(b, l, d)));
+        return x.Plus(mlp.forward(norm2.forward(x)));
     }
 }
 
@@ -184,23 +184,23 @@ internal sealed class GeneratorBlock : nn.Module
     public Tensor Forward(Tensor x, Tensor mod, Tensor cos, Tensor sin, CrossMemory memory, Tensor crossMask)
     {
         var (b, n, d) = (x.shape[0], x.shape[1], x.shape[2]);
-        var m = (mod + modulation).unbind(1); // 6 × (B, D)
+        var m = mod.Plus(modulation).unbind(1); // 6 × (B, D)
         var (shift1, scale1, gate1, shift2, scale2, gate2) = (m[0].unsqueeze(1), m[1].unsqueeze(1), m[2].unsqueeze(1), m[3].unsqueeze(1), m[4].unsqueeze(1), m[5].unsqueeze(1));
 
-        var h = (norm1.forward(x) * (1 + scale1)) + shift1;
+        var h = (norm1.forward(x) * scale1.Plus(1)).Plus(shift1);
         var parts = qkv.forward(h).view(b, n, 3, _heads, _headDim).permute(2, 0, 3, 1, 4); // (3, B, H, N, E)
         var q = Rope.Apply(q_norm.forward(parts[0]), cos, sin);
         var k = Rope.Apply(k_norm.forward(parts[1]), cos, sin);
         var att = nn.functional.scaled_dot_product_attention(q, k, parts[2]); // (B, H, N, E)
-        x = x + (gate1 * proj.forward(att.transpose(1, 2).reshape(b, n, d)));
+        x = x.Plus(gate1 * proj.forward(att.transpose(1, 2).reshape(b, n, d)));
 
         var cq = cross_q_norm.forward(cross_q.forward(cross_norm.forward(x)).view(b, n, _heads, _headDim).transpose(1, 2)); // (B, H, N, E)
         // × √2 because attention divides by √(2E) while each half of the scores is a dot product over E channels.
-        var query = torch.cat([cq, Rope.Apply(cq, cos, sin)], -1) * Math.Sqrt(2); // (B, H, N, 2E)
+        var query = torch.cat([cq, Rope.Apply(cq, cos, sin)], -1).Times(Math.Sqrt(2)); // (B, H, N, 2E)
         var cross = nn.functional.scaled_dot_product_attention(query, memory.Keys, memory.Values, crossMask); // (B, H, N, E)
-        x = x + cross_proj.forward(cross.transpose(1, 2).reshape(b, n, d));
+        x = x.Plus(cross_proj.forward(cross.transpose(1, 2).reshape(b, n, d)));
 
-        h = (norm2.forward(x) * (1 + scale2)) + shift2;
-        return x + (gate2 * mlp.forward(h));
+        h = (norm2.forward(x) * scale2.Plus(1)).Plus(shift2);
+        return x.Plus(gate2 * mlp.forward(h));
     }
 }

@@ -170,7 +170,7 @@ public sealed class SoundtrackNetwork : nn.Module
         var safeMask = textMask.logical_or(dropText.unsqueeze(1));
         var tokens = text.forward(textIds, safeMask);
         var dt = dropText.view(b, 1, 1);
-        tokens = torch.where(dt, empty_text.unsqueeze(0).expand(b, -1, -1), tokens) + text_type;
+        tokens = torch.where(dt, empty_text.unsqueeze(0).expand(b, -1, -1), tokens).Plus(text_type);
         var mask = torch.where(dropText.unsqueeze(1), torch.ones_like(textMask), textMask);
         var maskF = mask.to_type(ScalarType.Float32).unsqueeze(2); // (B, L, 1)
         var textPooled = (tokens * maskF).sum([1]) / maskF.sum([1]); // (B, D)
@@ -183,7 +183,7 @@ public sealed class SoundtrackNetwork : nn.Module
         var audioAdd = visual_to_audio.forward(sync);
         var pooled = nn.functional.adaptive_avg_pool1d(feats.transpose(1, 2), sequence.VisualTokens).transpose(1, 2); // (B, V, D)
         var visTokens = visual_tokens.forward(pooled);
-        var global = text_pool.forward(textPooled) + visual_pool.forward(feats.mean([1]));
+        var global = text_pool.forward(textPooled).Plus(visual_pool.forward(feats.mean([1])));
 
         var cond = torch.cat([tokens, visTokens], 1); // (B, S, D)
         var crossMask = torch.cat([mask, torch.ones(b, sequence.VisualTokens, dtype: ScalarType.Bool, device: device)], 1)
@@ -226,8 +226,8 @@ public sealed class SoundtrackNetwork : nn.Module
 
         var n = seq.AudioTokens;
         var tokenWidth = m * Config.MelFramesPerToken;
-        var h = audio_in.forward(x.transpose(1, 2).reshape(b, n, tokenWidth)) + conditions.AudioAdd; // (B, N, D)
-        var c = conditions.Global + time_out.forward(nn.functional.silu(time_in.forward(TimeEmbedding(t)))); // (B, D)
+        var h = audio_in.forward(x.transpose(1, 2).reshape(b, n, tokenWidth)).Plus(conditions.AudioAdd); // (B, N, D)
+        var c = conditions.Global.Plus(time_out.forward(nn.functional.silu(time_in.forward(TimeEmbedding(t))))); // (B, D)
         var sc = nn.functional.silu(c);
         var mod = adaln.forward(sc).view(b, 6, -1); // (B, 6, D)
         for (var i = 0; i < blocks.Count; i++)
@@ -236,7 +236,7 @@ public sealed class SoundtrackNetwork : nn.Module
         }
 
         var fin = final_adaln.forward(sc).chunk(2, 1); // 2 × (B, D)
-        h = (final_norm.forward(h) * (1 + fin[1].unsqueeze(1))) + fin[0].unsqueeze(1);
+        h = (final_norm.forward(h) * fin[1].unsqueeze(1).Plus(1)).Plus(fin[0].unsqueeze(1));
         return out_proj.forward(h).reshape(b, frames, m).transpose(1, 2); // (B, M, T)
     }
 
@@ -244,8 +244,9 @@ public sealed class SoundtrackNetwork : nn.Module
     private static Tensor TimeEmbedding(Tensor t)
     {
         var half = TimeFrequencies / 2;
-        var freqs = torch.exp(torch.arange(half, dtype: ScalarType.Float32, device: t.device) * (-Math.Log(10_000) / half));
-        var args = (t.to_type(ScalarType.Float32) * 1000).unsqueeze(1) * freqs.unsqueeze(0); // (B, 128)
+        using var stop = half.ToScalar();
+        var freqs = torch.exp(torch.arange(stop, dtype: ScalarType.Float32, device: t.device).Times(-Math.Log(10_000) / half));
+        var args = t.to_type(ScalarType.Float32).Times(1000).unsqueeze(1) * freqs.unsqueeze(0); // (B, 128)
         return torch.cat([args.cos(), args.sin()], 1);
     }
 

@@ -27,7 +27,7 @@ public static class SyncLoss
             throw new ArgumentException($"mel frames ({t}) must be a multiple of {framesPerToken}");
         }
 
-        var rise = (mel.narrow(2, 1, t - 1) - mel.narrow(2, 0, t - 1)).clamp_min(0).mean([1]); // (B, T−1)
+        var rise = (mel.narrow(2, 1, t - 1) - mel.narrow(2, 0, t - 1)).AtLeast(0).mean([1]); // (B, T−1)
         var flux = nn.functional.pad(rise, [1, 0]); // frame 0 has no predecessor: 0
         return flux.view(b, t / framesPerToken, framesPerToken).amax([2]);
     }
@@ -55,8 +55,8 @@ public static class SyncLoss
     {
         var w = useRow.to_type(ScalarType.Float32).to(logits.device).unsqueeze(1); // (B, 1)
         var y = target.to(logits.device);
-        var per = (EventPositiveWeight * y * nn.functional.softplus(-logits)) + ((1 - y) * nn.functional.softplus(logits));
-        return (per * w).sum() / (w.sum() * logits.shape[1]).clamp_min(1);
+        var per = (y.Times(EventPositiveWeight) * nn.functional.softplus(-logits)).Plus(y.OneMinus() * nn.functional.softplus(logits));
+        return (per * w).sum() / w.sum().Times(logits.shape[1]).AtLeast(1);
     }
 
     /// <summary>Mean squared error of <paramref name="predicted"/> (B, N) against <paramref name="target"/> (B, N) over
@@ -65,7 +65,7 @@ public static class SyncLoss
     {
         var w = useRow.to_type(ScalarType.Float32).to(predicted.device).unsqueeze(1); // (B, 1)
         var sq = (predicted - target).square() * w;
-        return sq.sum() / (w.sum() * predicted.shape[1]).clamp_min(1);
+        return sq.sum() / w.sum().Times(predicted.shape[1]).AtLeast(1);
     }
 
     /// <summary>Area under the ROC curve of <paramref name="scores"/> for the 0/1 <paramref name="labels"/> (the chance that

@@ -224,8 +224,8 @@ public static class Trainer
                     var random = new Random(Seeds.Int(state.Seed, current, 1));
                     var generator = new Generator((ulong)Seeds.Mix(state.Seed, current, 2));
                     var batch = data.Batch(plan.Indices(samplesSeen, batchSize), seconds, config, random);
-                    var dropText = torch.rand(batchSize, generator: generator).lt(config.TextDropProbability).logical_or(batch.HasText.logical_not());
-                    var dropVisual = torch.rand(batchSize, generator: generator).lt(config.VisualDropProbability);
+                    var dropText = torch.rand(batchSize, generator: generator).LessThan(config.TextDropProbability).logical_or(batch.HasText.logical_not());
+                    var dropVisual = torch.rand(batchSize, generator: generator).LessThan(config.VisualDropProbability);
                     var (lossTensor, _, syncTensor, _) = BatchLoss(net, batch, dropText, dropVisual, generator, device);
                     optimizer.zero_grad();
                     lossTensor.backward();
@@ -443,7 +443,7 @@ public static class Trainer
             ? SyncLoss.EventLoss(predicted, SyncLoss.EventTarget(onsets.to(device), net.Config.MelFramesPerToken),
                 shown.logical_and(batch.OnsetsAnnotated!))
             : SyncLoss.Loss(predicted, SyncLoss.OnsetTarget(mel, net.Config.MelFramesPerToken), shown);
-        return (flow + (net.Config.SyncLossWeight * sync), flow, sync, predicted);
+        return (flow.Plus(sync.Times(net.Config.SyncLossWeight)), flow, sync, predicted);
     }
 
     /// <summary>Validation scores of the EMA weights at a checkpoint (see <see cref="LogEntry"/>).</summary>
@@ -548,9 +548,11 @@ public static class Trainer
     private static void UpdateEma(nn.Module net, nn.Module ema, double decay)
     {
         using var noGrad = torch.no_grad();
+        using var keep = decay.ToScalar(); // held across the native calls (see HeldScalars)
+        using var take = (1 - decay).ToScalar();
         foreach (var (e, p) in ema.parameters().Zip(net.parameters()))
         {
-            e.mul_(decay).add_(p, alpha: 1 - decay);
+            e.mul_(keep).add_(p, take);
         }
     }
 

@@ -1,0 +1,67 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace V2a.Model.Tests;
+
+public class HeldScalarsTests
+{
+    [Fact]
+    public void Each_form_gives_exactly_what_its_operator_gives()
+    {
+        TorchRuntime.Initialise();
+        using var scope = torch.NewDisposeScope();
+        var a = torch.tensor(new[] { -1.5f, 0f, 0.25f, 3f });
+        var b = torch.tensor(new[] { 2f, -0.5f, 1e-8f, 7f });
+
+        Assert.Equal(new[] { 0.5f, -0.5f, 0.25000001f, 10f }, a.Plus(b).data<float>().ToArray());
+        Assert.Equal(new[] { -0.5f, 1f, 1.25f, 4f }, a.Plus(1).data<float>().ToArray());
+        Assert.Equal(new[] { -2f, -0.5f, -0.25f, 2.5f }, a.Minus(0.5).data<float>().ToArray());
+        Assert.Equal(new[] { -3f, 0f, 0.5f, 6f }, a.Times(2).data<float>().ToArray());
+        Assert.Equal(new[] { -0.75f, 0f, 0.125f, 1.5f }, a.DividedBy(2).data<float>().ToArray());
+        Assert.Equal(new[] { 2.5f, 1f, 0.75f, -2f }, a.OneMinus().data<float>().ToArray());
+        Assert.Equal(new[] { 0.1f, 0.1f, 0.25f, 3f }, a.AtLeast(0.1).data<float>().ToArray());
+        Assert.Equal(new[] { true, true, false, false }, a.LessThan(0.1).data<bool>().ToArray());
+        foreach (var (held, op) in new[] { (a.Plus(b), a + b), (a.Times(0.3), a * 0.3), (a.OneMinus(), 1 - a), (a.Plus(1e-3), a + 1e-3) })
+        {
+            Assert.True(held.equal(op).all().item<bool>());
+        }
+    }
+
+    [Fact]
+    public void The_held_forms_survive_collections_started_by_another_thread()
+    {
+        // Given a thread forcing collections as fast as it can (the operator forms failed within a second this way)
+        TorchRuntime.Initialise();
+        var a = torch.ones(4);
+        var b = torch.ones(4);
+        var stop = 0;
+        var collector = new Thread(() =>
+        {
+            while (Volatile.Read(ref stop) == 0)
+            {
+                GC.Collect(0);
+            }
+        });
+        collector.Start();
+        try
+        {
+            // When each held form runs many times meanwhile, then none fails
+            for (var round = 0; round < 40; round++)
+            {
+                using var scope = torch.NewDisposeScope();
+                for (var i = 0; i < 500; i++)
+                {
+                    _ = a.Plus(b);
+                    _ = a.Times(0.5);
+                    _ = a.Plus(1);
+                    _ = a.OneMinus();
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref stop, 1);
+            collector.Join();
+        }
+    }
+}
