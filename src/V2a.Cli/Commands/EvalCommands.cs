@@ -55,7 +55,7 @@ public static class EvalCommands
 
             var jsonPath = parse.GetValue(json)!;
             var jsonFolder = Path.GetDirectoryName(Path.GetFullPath(jsonPath)) ?? ".";
-            AtomicFile.EnsureCreatableFolder(jsonFolder, jsonPath); // made when written, as --report's: no mkdir needed first
+            AtomicFile.EnsureCreatableFolder(jsonFolder, jsonPath); // made when the results are written; like --report, needs no mkdir
             var options = new EvalOptions
             {
                 CorpusDir = parse.GetValue(data)!,
