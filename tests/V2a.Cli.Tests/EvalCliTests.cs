@@ -27,7 +27,8 @@ public sealed class EvalCliTests : IDisposable
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "eval.json")));
         Assert.Equal(3, json.RootElement.GetProperty("clips").GetInt32());
         Assert.Equal(1.0, json.RootElement.GetProperty("onsets").GetProperty("f1_at50").GetDouble(), 6);
-        Assert.True(File.Exists(Path.Combine(run, "report.md")));
+        var report = File.ReadAllText(Path.Combine(run, "report.md"));
+        Assert.Contains("## By class", report, StringComparison.Ordinal);
         Assert.Contains("onsets:", r.Stdout, StringComparison.Ordinal);
     }
 

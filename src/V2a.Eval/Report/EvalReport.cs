@@ -78,6 +78,25 @@ public static class EvalReport
             }
         }
 
+        var byClass = ByClass(r.PerClip);
+        if (byClass.Count > 0)
+        {
+            s.AppendLine("## By class");
+            s.AppendLine();
+            s.AppendLine("Agreement: of the clips whose real audio the reference classifier puts in the class, how many generated ones it puts there too, and the commonest other answer. Negative / prompt: the tests that named the class (it is the clip's most audible true class), how often the class's probability fell / rose, and the mean change.");
+            s.AppendLine();
+            s.AppendLine("| class | agreement (real top) | commonest wrong answer | negative lowers | mean neg Δp | prompt raises | mean prompt Δp |");
+            s.AppendLine("|---|---|---|---|---|---|---|");
+            foreach (var c in byClass)
+            {
+                s.AppendLine($"| {c.Class} | {(c.RealTop == 0 ? "—" : $"{c.Agreed}/{c.RealTop}")} | {c.CommonestWrong ?? "—"} | "
+                    + $"{(c.NegativeTrials == 0 ? "—" : $"{c.NegativeLowered}/{c.NegativeTrials}")} | {O(c.NegativeMean)} | "
+                    + $"{(c.PromptTrials == 0 ? "—" : $"{c.PromptRaised}/{c.PromptTrials}")} | {O(c.PromptMean)} |");
+            }
+
+            s.AppendLine();
+        }
+
         s.AppendLine("## Per clip");
         s.AppendLine();
         s.AppendLine("| clip | true classes | real top | generated top | KL | onsets ref/gen | F1@50 | offset s (real) | diversity | named | neg Δp | prompt Δp | RTF |");
@@ -88,6 +107,33 @@ public static class EvalReport
         }
 
         return s.ToString();
+    }
+
+    /// <summary>One class's share of the per-clip results (see <see cref="ByClass"/>).</summary>
+    public sealed record ClassRow(string Class, int RealTop, int Agreed, string? CommonestWrong, int NegativeTrials, int NegativeLowered,
+        double? NegativeMean, int PromptTrials, int PromptRaised, double? PromptMean);
+
+    /// <summary>
+    /// Per class: clips whose real top class it is and how many generated top classes agree (with the commonest other
+    /// answer, ties broken by name), and the negative / prompt tests that named it. Classes in neither, left out;
+    /// ordered by clips then name.
+    /// </summary>
+    public static IReadOnlyList<ClassRow> ByClass(IReadOnlyList<ClipResult> clips)
+    {
+        ArgumentNullException.ThrowIfNull(clips);
+        var names = clips.Select(c => c.RealTopClass).Concat(clips.Select(c => c.NamedClass).OfType<string>()).Distinct();
+        return names.Select(name =>
+            {
+                var top = clips.Where(c => c.RealTopClass == name).ToList();
+                var wrong = top.Where(c => c.GeneratedTopClass != name).GroupBy(c => c.GeneratedTopClass)
+                    .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).FirstOrDefault();
+                var neg = clips.Where(c => c.NamedClass == name && c.NegativeChange is not null).Select(c => c.NegativeChange!.Value).ToList();
+                var prompt = clips.Where(c => c.NamedClass == name && c.PromptChange is not null).Select(c => c.PromptChange!.Value).ToList();
+                return new ClassRow(name, top.Count, top.Count(c => c.GeneratedTopClass == name), wrong,
+                    neg.Count, neg.Count(x => x < 0), neg.Count > 0 ? neg.Average() : null,
+                    prompt.Count, prompt.Count(x => x > 0), prompt.Count > 0 ? prompt.Average() : null);
+            })
+            .OrderByDescending(r => Math.Max(r.RealTop, r.NegativeTrials)).ThenBy(r => r.Class, StringComparer.Ordinal).ToList();
     }
 
     private static string F(double x, string format = "0.00") => double.IsNaN(x) ? "n/a" : x.ToString(format, Inv);
