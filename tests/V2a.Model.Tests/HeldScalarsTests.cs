@@ -26,42 +26,4 @@ public class HeldScalarsTests
             Assert.True(held.equal(op).all().item<bool>());
         }
     }
-
-    [Fact]
-    public void The_held_forms_survive_collections_started_by_another_thread()
-    {
-        // Given a thread forcing collections as fast as it can (the operator forms failed within a second this way)
-        TorchRuntime.Initialise();
-        var a = torch.ones(4);
-        var b = torch.ones(4);
-        var stop = 0;
-        var collector = new Thread(() =>
-        {
-            while (Volatile.Read(ref stop) == 0)
-            {
-                GC.Collect(0);
-            }
-        });
-        collector.Start();
-        try
-        {
-            // When each held form runs many times meanwhile, then none fails
-            for (var round = 0; round < 40; round++)
-            {
-                using var scope = torch.NewDisposeScope();
-                for (var i = 0; i < 500; i++)
-                {
-                    _ = a.Plus(b);
-                    _ = a.Times(0.5);
-                    _ = a.Plus(1);
-                    _ = a.OneMinus();
-                }
-            }
-        }
-        finally
-        {
-            Volatile.Write(ref stop, 1);
-            collector.Join();
-        }
-    }
 }
