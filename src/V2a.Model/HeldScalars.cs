@@ -25,42 +25,22 @@ public static class HeldScalars
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
 
     /// <summary>a + k.</summary>
-    public static Tensor Plus(this Tensor a, double k)
-    {
-        using var s = k.ToScalar();
-        return a.add(s, One);
-    }
+    public static Tensor Plus(this Tensor a, double k) => With(k, s => a.add(s, One));
 
     /// <summary>a − k.</summary>
-    public static Tensor Minus(this Tensor a, double k)
-    {
-        using var s = k.ToScalar();
-        return a.sub(s);
-    }
+    public static Tensor Minus(this Tensor a, double k) => With(k, s => a.sub(s));
 
     /// <summary>a × k.</summary>
-    public static Tensor Times(this Tensor a, double k)
-    {
-        using var s = k.ToScalar();
-        return a.mul(s);
-    }
+    public static Tensor Times(this Tensor a, double k) => With(k, s => a.mul(s));
 
     /// <summary>a ÷ k.</summary>
-    public static Tensor DividedBy(this Tensor a, double k)
-    {
-        using var s = k.ToScalar();
-        return a.div(s);
-    }
+    public static Tensor DividedBy(this Tensor a, double k) => With(k, s => a.div(s));
 
     /// <summary>1 − a (as the operator computes it: −a + 1).</summary>
     public static Tensor OneMinus(this Tensor a) => a.negative().add(One, One);
 
     /// <summary>a &lt; k element-wise (bool).</summary>
-    public static Tensor LessThan(this Tensor a, double k)
-    {
-        using var s = k.ToScalar();
-        return a.lt(s);
-    }
+    public static Tensor LessThan(this Tensor a, double k) => With(k, s => a.lt(s));
 
     /// <summary>a ≠ k element-wise (bool).</summary>
     public static Tensor NotEqual(this Tensor a, long k)
@@ -70,9 +50,12 @@ public static class HeldScalars
     }
 
     /// <summary>max(a, k) element-wise.</summary>
-    public static Tensor AtLeast(this Tensor a, double k)
+    public static Tensor AtLeast(this Tensor a, double k) => With(k, s => a.clamp_min(s));
+
+    /// <summary>Runs <paramref name="op"/> with k as a Scalar that lives until it returns, then frees it.</summary>
+    private static Tensor With(double k, Func<Scalar, Tensor> op)
     {
         using var s = k.ToScalar();
-        return a.clamp_min(s);
+        return op(s);
     }
 }
