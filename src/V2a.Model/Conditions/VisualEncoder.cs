@@ -53,6 +53,20 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Zeroes the event path's output projection, so that the path adds nothing until training grows it:
+    /// an encoder given the path on top of trained weights starts as the encoder it was.</summary>
+    internal void SilenceEventPath()
+    {
+        if (event_proj is null)
+        {
+            throw new InvalidOperationException("this visual encoder has no event path");
+        }
+
+        using var noGrad = torch.no_grad();
+        event_proj.weight!.zero_();
+        event_proj.bias!.zero_();
+    }
+
     /// <summary>Frames the per-frame CNN takes at once when no gradient is kept (generation, evaluation).</summary>
     internal const int InferenceFrameChunk = 64;
 

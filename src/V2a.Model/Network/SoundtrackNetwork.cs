@@ -83,6 +83,9 @@ public sealed class SoundtrackNetwork : nn.Module
 
     private readonly Dictionary<(int N, int F, string Device), Tensor> _interpolation = [];
 
+    /// <summary>Zeroes the visual event path's output (see <see cref="VisualEncoder.SilenceEventPath"/>).</summary>
+    internal void SilenceEventPath() => visual.SilenceEventPath();
+
     public SoundtrackNetwork(ModelConfig config) : base(nameof(SoundtrackNetwork))
     {
         config.Validate();

@@ -75,8 +75,9 @@ public sealed record TrainOptions
     public double? MirrorProbability { get; init; }
 
     /// <summary>Channels of the visual encoder's event path for a fresh run (<see cref="ModelConfig.VisualEventChannels"/>;
-    /// 0 turns it off). Null: the preset's. Not with <see cref="InitFrom"/> (the package's architecture is kept); a resumed
-    /// run keeps its checkpoint's.</summary>
+    /// 0 turns it off). Null: the preset's. With <see cref="InitFrom"/> it may add the path to a package that has none:
+    /// the path's output starts at zero, so the run starts from the package's exact function. A resumed run keeps its
+    /// checkpoint's.</summary>
     public int? VisualEventChannels { get; init; }
 
     public int KeepCheckpoints { get; init; } = 2;
@@ -125,12 +126,22 @@ public static class Trainer
         var tokenizer = TextTokenizer.Load(Path.Combine(o.DataDir, ShardManifest.VocabFileName));
 
         var initFrom = latest is null ? o.InitFrom : null;
-        if (initFrom is not null && o.VisualEventChannels is not null)
+        var sourceConfig = initFrom is not null ? InitialConfig(initFrom, manifest, o.DataDir) : null;
+        var packageConfig = sourceConfig;
+        // A package without an event path may grow one (it starts silent, below); any other change of it would
+        // leave weights without a place.
+        var addsEventPath = false;
+        if (packageConfig is not null && o.VisualEventChannels is { } addEvents && addEvents != packageConfig.VisualEventChannels)
         {
-            throw new BadInputException(initFrom, "--visual-events changes the architecture; a run from --init-from keeps the package's");
+            if (packageConfig.VisualEventChannels != 0)
+            {
+                throw new BadInputException(initFrom, $"has a visual event path of {packageConfig.VisualEventChannels} channels; --visual-events can add one to a package without, not change or remove it");
+            }
+
+            packageConfig = packageConfig with { VisualEventChannels = addEvents };
+            addsEventPath = addEvents > 0;
         }
 
-        var packageConfig = initFrom is not null ? InitialConfig(initFrom, manifest, o.DataDir) : null;
         var config = latest is not null
             ? ModelConfig.FromJson(File.ReadAllText(Path.Combine(latest, Checkpoint.ConfigFile)), Path.Combine(latest, Checkpoint.ConfigFile))
             : packageConfig ?? ConfigFor(o, manifest);
@@ -156,9 +167,13 @@ public static class Trainer
         {
             // Load into the package's own architecture, then copy by name: every weight of the package must
             // find its place; the onset head, when the new run adds one, keeps its fresh initialisation.
-            using var source = new SoundtrackNetwork(packageConfig!);
+            using var source = new SoundtrackNetwork(sourceConfig!);
             source.load_safetensors(Path.Combine(initFrom, ModelPackage.WeightsFile));
             CopyWeights(source, net, targetMayHaveMore: true);
+            if (addsEventPath)
+            {
+                net.SilenceEventPath();
+            }
         }
 
         CopyWeights(net, ema);

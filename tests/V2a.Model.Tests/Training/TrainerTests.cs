@@ -232,7 +232,7 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
-    public void A_new_run_can_add_the_visual_event_path_but_a_run_from_a_package_keeps_its_architecture()
+    public void A_new_run_can_add_the_visual_event_path_and_a_run_from_its_package_cannot_remove_it()
     {
         // Given a fresh run asked for an event path of 8 channels
         var dir = Path.Combine(fixture.Root, "events");
@@ -244,9 +244,47 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
             Assert.Equal(8, model.Config.VisualEventChannels);
         }
 
-        // And a new run from that package cannot change the architecture
+        // And a new run from that package cannot remove the path
         var e = Assert.Throws<BadInputException>(() => Trainer.Run(Options(Path.Combine(fixture.Root, "events-again"), 2)
             with { InitFrom = result.PackageDir, VisualEventChannels = 0 }, NullProgress.Instance));
+        Assert.Contains("--visual-events", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_run_from_a_package_can_add_the_visual_event_path_which_starts_silent()
+    {
+        // Given a package trained without an event path
+        var package = Trainer.Run(Options(Path.Combine(fixture.Root, "no-events"), 2) with { WritePackage = true }, NullProgress.Instance).PackageDir!;
+
+        // When a new run starts from it with an event path of 8 channels (learning rate 0: nothing but the initialisation)
+        var grown = Trainer.Run(Options(Path.Combine(fixture.Root, "grown-events"), 2)
+            with { InitFrom = package, VisualEventChannels = 8, LearningRate = 0, WritePackage = true }, NullProgress.Instance);
+
+        // Then the new package has the path, every old weight unchanged
+        using var a = SoundtrackModel.Load(package);
+        using var b = SoundtrackModel.Load(grown.PackageDir!);
+        Assert.Equal(0, a.Config.VisualEventChannels);
+        Assert.Equal(8, b.Config.VisualEventChannels);
+        var after = b.Network.state_dict();
+        foreach (var (name, p) in a.Network.state_dict())
+        {
+            Assert.True(p.allclose(after[name], rtol: 0, atol: 1e-6), $"{name} differs");
+        }
+
+        // And it predicts exactly what the package does: the new path adds nothing until training grows it
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var seq = a.Config.Sequence(1.28);
+        var (frames, ids, mask) = TestSupport.Inputs(a.Config, seq, 2);
+        var x = torch.randn([2, a.Config.Audio.MelBins, seq.MelFrames], generator: new torch.Generator(5));
+        var t = torch.tensor(new[] { 0.3f, 0.8f });
+        Tensor Velocity(SoundtrackModel m) => m.Network.PredictVelocity(x, t,
+            m.Network.PrepareConditions(frames, ids, mask, TestSupport.Flags(false, false), TestSupport.Flags(false, false), seq));
+        Assert.True(Velocity(a).allclose(Velocity(b), rtol: 0, atol: 1e-6));
+
+        // And a package that has a path cannot have it changed
+        var e = Assert.Throws<BadInputException>(() => Trainer.Run(Options(Path.Combine(fixture.Root, "regrown-events"), 2)
+            with { InitFrom = grown.PackageDir, VisualEventChannels = 16 }, NullProgress.Instance));
         Assert.Contains("--visual-events", e.Message, StringComparison.Ordinal);
     }
 
