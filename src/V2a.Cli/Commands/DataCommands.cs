@@ -21,6 +21,7 @@ public static class DataCommands
         var split = new Option<string>("--split") { Description = "Held-out fraction by clip id, as val=FRACTION.", DefaultValueFactory = _ => "val=0.05" };
         var frameSize = new Option<int>("--frame-size") { Description = "Square frame size in pixels (the preset's: small 32, medium/large 64).", DefaultValueFactory = _ => new DataPrepareOptions { CorpusDir = "", OutDir = "" }.FrameSize };
         var maxVocab = new Option<int>("--max-vocab") { Description = "Largest compact text vocabulary (embedding rows).", DefaultValueFactory = _ => 2048 };
+        var vocab = new Option<string?>("--vocab") { Description = "Use this text vocabulary (a model package's vocab.json, or the package folder) instead of building one from the captions: shards a run from 'v2a train --init-from' that package can use." };
         var onsetClasses = new Option<string>("--onset-classes")
         {
             Description = "Annotated event classes whose on-screen starts become the sync loss's onset targets: a comma list, "
@@ -30,7 +31,7 @@ public static class DataCommands
         var json = CliOptions.Json();
         var cmd = new Command("prepare", "Decode a corpus once into safetensors shards (normalised log-mel, frames at 25 fps, caption tokens) with a manifest; split by clip id.")
         {
-            corpus, output, split, frameSize, maxVocab, onsetClasses, json,
+            corpus, output, split, frameSize, maxVocab, vocab, onsetClasses, json,
         };
         cmd.SetAction(parse =>
         {
@@ -42,6 +43,7 @@ public static class DataCommands
                 ValFraction = ParseSplit(parse.GetValue(split)!),
                 FrameSize = parse.GetValue(frameSize),
                 MaxVocab = parse.GetValue(maxVocab),
+                Vocabulary = parse.GetValue(vocab),
                 OnsetClasses = ParseOnsetClasses(parse.GetValue(onsetClasses)!),
             }, new ConsoleProgress(), Interrupt.Token);
             var train = manifest.ClipIds("train").Count();

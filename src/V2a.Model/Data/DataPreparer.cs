@@ -26,6 +26,12 @@ public sealed record DataPrepareOptions
     /// <summary>Largest compact vocabulary (rows of the text embedding table).</summary>
     public int MaxVocab { get; init; } = 2048;
 
+    /// <summary>A text vocabulary to use instead of building one from the training captions: a model package's
+    /// <c>vocab.json</c> (or the package folder), so that shards of another corpus — or of a newer build of the same
+    /// one — fit the package's text embedding for a run from <c>--init-from</c>. Words it lacks become the
+    /// out-of-vocabulary token. Null: built from the training captions (<see cref="MaxVocab"/>).</summary>
+    public string? Vocabulary { get; init; }
+
     public int TextMaxTokens { get; init; } = ModelConfig.FromPreset("small").TextMaxTokens;
 
     public int TextsPerClip { get; init; } = 4;
@@ -101,7 +107,9 @@ public static class DataPreparer
             throw new BadInputException(o.CorpusDir, "has no clips left for training after the validation split");
         }
 
-        var tokenizer = TextTokenizer.Build(train.SelectMany(c => c.Texts(o.TextsPerClip)), o.MaxVocab);
+        var tokenizer = o.Vocabulary is { } given
+            ? TextTokenizer.Load(Directory.Exists(given) ? Path.Combine(given, ModelPackage.VocabFile) : given)
+            : TextTokenizer.Build(train.SelectMany(c => c.Texts(o.TextsPerClip)), o.MaxVocab);
         tokenizer.Save(Path.Combine(o.OutDir, ShardManifest.VocabFileName));
 
         var staging = Path.Combine(o.OutDir, ".staging");

@@ -385,7 +385,7 @@ public static class Trainer
         var vocab = Path.Combine(package, ModelPackage.VocabFile);
         if (!File.Exists(vocab) || !TextTokenizer.Load(vocab).Gpt2Ids.SequenceEqual(TextTokenizer.Load(Path.Combine(dataDir, ShardManifest.VocabFileName)).Gpt2Ids))
         {
-            throw new BadInputException(package, $"has another text vocabulary than {dataDir}: its text embedding would not fit; prepare the shards with the package's vocabulary or train from scratch");
+            throw new BadInputException(package, $"has another text vocabulary than {dataDir}: its text embedding would not fit; prepare the shards with the package's vocabulary ('v2a data prepare --vocab PACKAGE') or train from scratch");
         }
 
         return ModelConfig.FromJson(File.ReadAllText(configPath), configPath) with { Normalisation = manifest.Normalisation };

@@ -1,4 +1,5 @@
 using TorchSharp;
+using V2a.Model.Conditions;
 using V2a.Model.Data;
 using static TorchSharp.torch;
 
@@ -81,6 +82,38 @@ public class DataPrepareTests(PreparedCorpusFixture fixture) : IClassFixture<Pre
         Assert.True(batch.HasText.all().item<bool>());
         Assert.True(batch.TextMask.sum([1]).min().item<long>() >= 3);
         Assert.Equal(2.56, fixture.Manifest.ClipSeconds, 9);
+    }
+
+    [Fact]
+    public void A_given_vocabulary_is_used_as_it_is_instead_of_one_built_from_the_captions()
+    {
+        // Given a package-style folder whose vocabulary is the fixture's in reverse order, less its commonest word
+        var built = TextTokenizer.Load(Path.Combine(fixture.ShardsDir, ShardManifest.VocabFileName));
+        var package = Path.Combine(fixture.Root, "package-vocab");
+        Directory.CreateDirectory(package);
+        var given = new TextTokenizer(built.Gpt2Ids.Skip(1).Reverse().ToList());
+        given.Save(Path.Combine(package, ModelPackage.VocabFile));
+
+        // When the same corpus is prepared with it
+        var shards = Path.Combine(fixture.Root, "shards-given-vocab");
+        var manifest = DataPreparer.Prepare(new DataPrepareOptions
+        {
+            CorpusDir = fixture.CorpusDir, OutDir = shards, ValFraction = 0.2, FrameSize = 16, ClipsPerShard = 4, TextMaxTokens = 12,
+            Vocabulary = package,
+        }, NullProgress.Instance);
+
+        // Then the shards carry that vocabulary, id for id, and their captions are encoded with it
+        Assert.Equal(given.Gpt2Ids, TextTokenizer.Load(Path.Combine(shards, ShardManifest.VocabFileName)).Gpt2Ids);
+        Assert.Equal(given.VocabSize, manifest.VocabSize);
+        using var scope = torch.NewDisposeScope();
+        using var data = ShardDataset.Load(shards, "train");
+        var config = TestSupport.Debug(manifest.VocabSize) with { Normalisation = manifest.Normalisation };
+        var batch = data.Batch([0], 2.56, config, random: null);
+        var caption = fixture.Clips.Single(c => c.Id == data.ClipIds[0]).Kind == "click" ? "white flashes with clicks" : "red flashes with beeps";
+        var expected = given.Encode(TextTokenizer.ComposeText(caption, null), 12);
+        var stored = batch.TextIds[0].narrow(0, 0, expected.Length).data<long>().Select(v => (int)v).ToArray();
+        Assert.Equal(expected, stored);
+        Assert.Contains(TextTokenizer.OovId, expected); // the dropped word is out of its vocabulary
     }
 
     [Fact]
