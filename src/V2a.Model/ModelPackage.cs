@@ -38,6 +38,9 @@ public sealed record ModelCardFacts
     public DateTimeOffset DataCreated { get; init; }
 
     public long Seed { get; init; }
+
+    /// <summary>Model id of the package whose weights the run started from (--init-from); null: random weights.</summary>
+    public string? StartedFrom { get; init; }
 }
 
 /// <summary>
@@ -57,7 +60,10 @@ public static class ModelPackage
     /// <summary>Largest weights file a package may ship (the budget).</summary>
     public const long MaxWeightsBytes = 40_000_000;
 
-    public static void Save(string dir, SoundtrackNetwork network, TextTokenizer tokenizer, ModelCardFacts facts, string? ledgerPath)
+    /// <param name="baseLedgerPath">The ledger of the package the run started from: its clips are listed too (once each,
+    /// by id, after the run's own).</param>
+    public static void Save(string dir, SoundtrackNetwork network, TextTokenizer tokenizer, ModelCardFacts facts, string? ledgerPath,
+        string? baseLedgerPath = null)
     {
         var full = Path.GetFullPath(dir);
         var parent = Path.GetDirectoryName(full) ?? ".";
@@ -69,10 +75,7 @@ public static class ModelPackage
             File.WriteAllText(Path.Combine(temp, ConfigFile), network.Config.ToJson());
             network.save_safetensors(Path.Combine(temp, WeightsFile));
             tokenizer.Save(Path.Combine(temp, VocabFile));
-            if (ledgerPath is not null && File.Exists(ledgerPath))
-            {
-                File.Copy(ledgerPath, Path.Combine(temp, LedgerFile));
-            }
+            WriteLedger(Path.Combine(temp, LedgerFile), ledgerPath, baseLedgerPath);
 
             var weightsBytes = new FileInfo(Path.Combine(temp, WeightsFile)).Length;
             File.WriteAllText(Path.Combine(temp, CardFile), Card(network, facts, ModelIdOf(Path.Combine(temp, WeightsFile), network.Config), weightsBytes));
@@ -95,6 +98,28 @@ public static class ModelPackage
     }
 
     /// <summary>"small-1a2b3c4d5e6f": the preset and the start of the weights' SHA-256.</summary>
+    /// <summary>The run's ledger lines, then the base package's lines whose clip id the run's do not list.</summary>
+    private static void WriteLedger(string path, string? ledgerPath, string? baseLedgerPath)
+    {
+        var sources = new[] { ledgerPath, baseLedgerPath }.Where(p => p is not null && File.Exists(p)).Select(p => p!).ToList();
+        if (sources.Count == 0)
+        {
+            return;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        using var writer = new StreamWriter(path);
+        foreach (var line in sources.SelectMany(File.ReadLines).Where(l => !string.IsNullOrWhiteSpace(l)))
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(line);
+            var id = doc.RootElement.TryGetProperty("id", out var v) ? v.GetString() : null;
+            if (id is null || seen.Add(id))
+            {
+                writer.WriteLine(line);
+            }
+        }
+    }
+
     public static string ModelIdOf(string weightsPath, ModelConfig config)
     {
         using var s = File.OpenRead(weightsPath);
@@ -119,6 +144,11 @@ public static class ModelPackage
         sb.AppendLine();
         sb.AppendLine("## Training");
         sb.AppendLine(inv, $"- Data: {f.TrainClips} training clips from `{f.Corpus}` (shards of {f.DataCreated:yyyy-MM-dd}); {f.ValClips} clips held out by clip id. Every training clip is listed in `{LedgerFile}` with its source, licence and hashes.");
+        if (f.StartedFrom is not null)
+        {
+            sb.AppendLine(inv, $"- Started from the weights of model `{f.StartedFrom}` (`--init-from`); the figures below are this run's alone, and `{LedgerFile}` lists that model's training clips too.");
+        }
+
         var schedule = f.ScheduleSteps > f.Steps ? string.Create(inv, $" (stopped there; its learning-rate schedule runs to {f.ScheduleSteps:N0})") : "";
         sb.AppendLine(inv, $"- {f.Steps:N0} steps{schedule}, {f.SamplesSeen:N0} samples ({f.TrainingHours:0.00} h), batch {f.BatchSize}, AdamW peak lr {f.LearningRate:0.0e+0}, warm-up then cosine decay, gradient clipping, EMA; crops of {c.TrainSeconds} s with every {c.LongCropEvery}th step on {c.WindowSeconds} s; text dropped {c.TextDropProbability:P0}, video dropped {c.VisualDropProbability:P0} of the time{(c.FrameFlipProbability > 0 ? string.Create(inv, $", frames mirrored {c.FrameFlipProbability:P0}") : "")}{(c.VisualEventChannels > 0 ? string.Create(inv, $", visual event path of {c.VisualEventChannels} channels") : "")}; seed {f.Seed}.");
         var valText = f.ValLoss is { } v ? string.Create(inv, $"; validation loss {v:0.0000}.") : ".";

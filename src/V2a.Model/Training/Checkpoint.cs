@@ -21,6 +21,10 @@ public sealed record TrainingState
     public double LastLoss { get; init; }
 
     public double? ValLoss { get; init; }
+
+    /// <summary>Model id of the package a run from <c>--init-from</c> started from (its ledger is kept in the run
+    /// folder as <see cref="Trainer.BaseLedgerFile"/>); null for a run from random weights.</summary>
+    public string? StartedFrom { get; init; }
 }
 
 /// <summary>

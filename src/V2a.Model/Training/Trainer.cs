@@ -102,6 +102,10 @@ public sealed record TrainResult(int Step, double LastLoss, double? ValLoss, dou
 public static class Trainer
 {
     public const string LogFile = "train.jsonl";
+
+    /// <summary>The ledger of the package a run from --init-from started from, kept in the run folder: the package
+    /// the run writes lists those clips too.</summary>
+    public const string BaseLedgerFile = "base-ledger.jsonl";
     public const string CurveFile = "loss.png";
     public const string PackageFolder = "model";
 
@@ -180,7 +184,26 @@ public static class Trainer
         var parameters = net.parameters().ToList();
         var optimizer = optim.AdamW(parameters, o.LearningRate, weight_decay: o.WeightDecay);
 
-        var state = new TrainingState { Step = 0, SamplesSeen = 0, Seed = o.Seed, TrainingSeconds = 0, TotalSteps = o.Steps };
+        var state = new TrainingState
+        {
+            Step = 0, SamplesSeen = 0, Seed = o.Seed, TrainingSeconds = 0, TotalSteps = o.Steps,
+            StartedFrom = initFrom is not null ? ModelPackage.ModelIdOf(Path.Combine(initFrom, ModelPackage.WeightsFile), sourceConfig!) : null,
+        };
+        if (initFrom is not null)
+        {
+            // The package's training clips are part of what the new model learned: its ledger goes into the run's.
+            var baseLedger = Path.Combine(initFrom, ModelPackage.LedgerFile);
+            var kept = Path.Combine(o.RunDir, BaseLedgerFile);
+            if (File.Exists(baseLedger))
+            {
+                AtomicFile.WriteAllText(kept, File.ReadAllText(baseLedger));
+            }
+            else if (File.Exists(kept))
+            {
+                File.Delete(kept);
+            }
+        }
+
         if (latest is not null)
         {
             net.load_safetensors(Path.Combine(latest, Checkpoint.ModelFile));
@@ -302,7 +325,7 @@ public static class Trainer
             var snapshot = new TrainingState
             {
                 Step = step, SamplesSeen = samplesSeen, Seed = state.Seed, TotalSteps = o.Steps, LastLoss = lastLoss, ValLoss = lastVal,
-                TrainingSeconds = state.TrainingSeconds + clock.Elapsed.TotalSeconds,
+                TrainingSeconds = state.TrainingSeconds + clock.Elapsed.TotalSeconds, StartedFrom = state.StartedFrom,
             };
             Checkpoint.Write(o.RunDir, step, dir =>
             {
@@ -328,8 +351,8 @@ public static class Trainer
             {
                 Steps = step, ScheduleSteps = o.Steps, SamplesSeen = samplesSeen, TrainingHours = trainingSeconds / 3600, FinalLoss = lastLoss, ValLoss = lastVal,
                 BatchSize = o.BatchSize, LearningRate = o.LearningRate, TrainClips = data.Count, ValClips = val?.Count ?? 0,
-                Corpus = manifest.Corpus, DataCreated = manifest.Created, Seed = state.Seed,
-            }, Path.Combine(o.DataDir, ShardManifest.LedgerFileName));
+                Corpus = manifest.Corpus, DataCreated = manifest.Created, Seed = state.Seed, StartedFrom = state.StartedFrom,
+            }, Path.Combine(o.DataDir, ShardManifest.LedgerFileName), state.StartedFrom is not null ? Path.Combine(o.RunDir, BaseLedgerFile) : null);
         }
 
         return new TrainResult(step, lastLoss, lastVal, samplesPerSecond, net.ParameterCount, o.RunDir, package, latest is not null);

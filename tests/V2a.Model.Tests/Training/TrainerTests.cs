@@ -210,8 +210,20 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
             Assert.True(pa[i].allclose(pb[i], rtol: 0, atol: 1e-6), $"parameter {i} differs");
         }
 
+        // And its card names the package it started from, and its ledger lists the package's clips too (a clip only the
+        // package was trained on is added; the shared ones are listed once)
+        Assert.Contains($"Started from the weights of model `{a.ModelId}`", File.ReadAllText(Path.Combine(result.PackageDir!, ModelPackage.CardFile)), StringComparison.Ordinal);
+        var ledger = File.ReadAllLines(Path.Combine(result.PackageDir!, ModelPackage.LedgerFile));
+        Assert.Equal(File.ReadAllLines(Path.Combine(package, ModelPackage.LedgerFile)).Length, ledger.Length);
+        var third = Path.Combine(fixture.Root, "from-wider");
+        File.AppendAllText(Path.Combine(package, ModelPackage.LedgerFile), "{\"id\":\"only-in-the-package\",\"licence\":\"CC0-1.0\"}\n");
+        var wider = Trainer.Run(Options(third, 2) with { InitFrom = package, LearningRate = 0, WritePackage = true }, NullProgress.Instance);
+        var widerLedger = File.ReadAllLines(Path.Combine(wider.PackageDir!, ModelPackage.LedgerFile));
+        Assert.Equal(ledger.Length + 1, widerLedger.Length);
+        Assert.Contains(widerLedger, l => l.Contains("only-in-the-package", StringComparison.Ordinal));
+
         // And a folder that is not a package is refused with its reason
-        var e = Assert.Throws<BadInputException>(() => Trainer.Run(Options(Path.Combine(fixture.Root, "third"), 2) with { InitFrom = fixture.Root }, NullProgress.Instance));
+        var e = Assert.Throws<BadInputException>(() => Trainer.Run(Options(Path.Combine(fixture.Root, "not-a-package"), 2) with { InitFrom = fixture.Root }, NullProgress.Instance));
         Assert.Contains("not a model package", e.Message, StringComparison.Ordinal);
     }
 
