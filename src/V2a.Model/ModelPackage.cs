@@ -97,7 +97,6 @@ public static class ModelPackage
         }
     }
 
-    /// <summary>"small-1a2b3c4d5e6f": the preset and the start of the weights' SHA-256.</summary>
     /// <summary>The run's ledger lines, then the base package's lines whose clip id the run's do not list.</summary>
     private static void WriteLedger(string path, string? ledgerPath, string? baseLedgerPath)
     {
@@ -120,6 +119,7 @@ public static class ModelPackage
         }
     }
 
+    /// <summary>"small-1a2b3c4d5e6f": the preset and the start of the weights' SHA-256.</summary>
     public static string ModelIdOf(string weightsPath, ModelConfig config)
     {
         using var s = File.OpenRead(weightsPath);
