@@ -118,7 +118,7 @@ public static class BatchGenerator
                 else
                 {
                     var result = engine.Generate(template with { InputPath = input, OutputPath = output },
-                        new FileProgress(progress, i, videos.Count, Path.GetFileName(input)), cancellationToken);
+                        new FileProgress(progress, i, videos.Count, Path.GetFileName(input)), cancellationToken, info);
                     item = new BatchItem(input, BatchStatus.Generated, planned, Result: result);
                 }
             }

@@ -82,10 +82,13 @@ public sealed class SoundtrackEngine : IDisposable
         throw new MissingDependencyException("models/default", "the bundled default model was not found; pass --model DIR or set V2A_MODEL");
     }
 
-    public GenerateResult Generate(GenerateOptions options, IProgressSink progress, CancellationToken cancellationToken = default)
+    /// <param name="input">What <see cref="MediaProbe.ProbeVideo"/> said of the input, when the caller already checked it
+    /// (saves an ffprobe run); null probes it here.</param>
+    public GenerateResult Generate(GenerateOptions options, IProgressSink progress, CancellationToken cancellationToken = default,
+        MediaInfo? input = null)
     {
         var clock = Stopwatch.StartNew();
-        var info = MediaProbe.ProbeVideo(options.InputPath);
+        var info = input ?? MediaProbe.ProbeVideo(options.InputPath);
         var kind = OutputPlan.KindOf(options.OutputPath);
         if (kind == OutputKind.Video)
         {
@@ -182,13 +185,13 @@ public sealed class SoundtrackEngine : IDisposable
 
                 if (paths.VideoPath is not null)
                 {
-                    video = Muxer.Mux(options.InputPath, track!, paths.VideoPath, new MuxOptions { Original = options.Original, Tags = tags });
-                    WatermarkProvenance.WriteManifest(paths.VideoPath, provenance, options.InputPath);
+                    video = Muxer.Mux(options.InputPath, track!, paths.VideoPath, new MuxOptions { Original = options.Original, Tags = tags }, info);
+                    WatermarkProvenance.WriteManifest(paths.VideoPath, provenance, options.InputPath, hasVideo: true);
                 }
 
                 if (paths.AudioPath is not null)
                 {
-                    WatermarkProvenance.WriteManifest(paths.AudioPath, provenance, options.InputPath);
+                    WatermarkProvenance.WriteManifest(paths.AudioPath, provenance, options.InputPath, hasVideo: false);
                 }
             }
             finally

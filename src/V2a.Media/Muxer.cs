@@ -80,10 +80,12 @@ public static class Muxer
             : new VideoHandling(codec, ext, ext == ".webm" ? "libvpx-vp9" : "libx264");
     }
 
-    public static VideoHandling Mux(string videoPath, string audioPath, string outputPath, MuxOptions? options = null)
+    /// <param name="videoInfo">What <see cref="MediaProbe.Probe"/> said of <paramref name="videoPath"/>, when the caller already
+    /// probed it (saves an ffprobe run); null probes it here.</param>
+    public static VideoHandling Mux(string videoPath, string audioPath, string outputPath, MuxOptions? options = null, MediaInfo? videoInfo = null)
     {
         options ??= new MuxOptions();
-        var info = MediaProbe.Probe(videoPath);
+        var info = videoInfo ?? MediaProbe.Probe(videoPath);
         if (info.Video is null)
         {
             throw new BadInputException(videoPath, "has no video stream to put a soundtrack on");

@@ -90,10 +90,10 @@ public static class GenerateCommand
             }
 
             // Check the input and the output before loading the model: bad paths fail at once.
-            MediaProbe.ProbeVideo(options.InputPath);
+            var probed = MediaProbe.ProbeVideo(options.InputPath);
             OutputPlan.KindOf(options.OutputPath);
             using var engine = new SoundtrackEngine(options.ModelDir);
-            var result = engine.Generate(options, new ConsoleProgress(), Interrupt.Token);
+            var result = engine.Generate(options, new ConsoleProgress(), Interrupt.Token, probed);
             if (parse.GetValue(json))
             {
                 CliOptions.WriteJson(result);

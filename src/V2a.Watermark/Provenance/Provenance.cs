@@ -115,13 +115,14 @@ public static class Provenance
     /// Writes <c>&lt;output&gt;.c2pa.json</c> atomically, with the SHA-256 of <paramref name="outputPath"/> (call it after the
     /// output is complete) and of <paramref name="inputPath"/> (the video the audio was made for; null for audio alone).
     /// The digital source type is compositeWithTrainedAlgorithmicMedia when the output has a video stream, else
-    /// trainedAlgorithmicMedia. Returns the manifest's path.
+    /// trainedAlgorithmicMedia; <paramref name="hasVideo"/> says which when the caller knows (null probes the output).
+    /// Returns the manifest's path.
     /// </summary>
-    public static string WriteManifest(string outputPath, ProvenanceInfo info, string? inputPath)
+    public static string WriteManifest(string outputPath, ProvenanceInfo info, string? inputPath, bool? hasVideo = null)
     {
         MediaProbe.CheckReadableFile(outputPath);
-        var hasVideo = HasVideo(outputPath);
-        var manifest = BuildManifest(outputPath, info, inputPath, hasVideo);
+        hasVideo ??= HasVideo(outputPath);
+        var manifest = BuildManifest(outputPath, info, inputPath, hasVideo.Value);
         var path = ManifestPath(outputPath);
         AtomicFile.WriteAllText(path, manifest.ToJsonString(Json) + "\n");
         return path;
