@@ -116,6 +116,12 @@ public sealed record ModelConfig
     /// onset strength the head learned nothing in 750 steps (models/default/MODEL_CARD.md).</summary>
     public double SyncLossWeight { get; init; }
 
+    /// <summary>Extra weight of the flow-matching loss on transients (0: none, every mel frame counts the same): frames
+    /// within about 100 ms after a rise of the real mel weigh up to 1 + this
+    /// (<see cref="FlowMatching.FlowMatchingLoss.TransientWeights"/>), so the short impacts whose materials the model
+    /// confuses get a larger share of training than their few frames would give them. Validation losses stay unweighted.</summary>
+    public double TransientLossWeight { get; init; }
+
     /// <summary>Base of the rotary position frequencies; positions are in audio tokens (time × token rate).</summary>
     public double RopeBase { get; init; } = 10_000;
 

@@ -17,6 +17,7 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
         var initFrom = new Option<string?>("--init-from") { Description = "Start a new run from a model package's weights (same architecture, prepared with the same vocabulary) instead of random ones." };
         var sync = new Option<double?>("--sync-loss") { Description = "Weight of the auxiliary sync loss (an onset head on the video features) for a new run; default: the preset's." };
+        var transient = new Option<double?>("--transient-weight") { Description = "Extra flow-matching loss weight on the ~100 ms after each rise of the real mel (frames there weigh up to 1 + this) for a new run; default: the preset's or package's (0)." };
         var mirror = new Option<double?>("--mirror") { Description = "Share of training clips whose frames are mirrored left to right, for a new run (0 … 1); default: the preset's (0)." };
         var events = new Option<int?>("--visual-events") { Description = "Channels of the visual encoder's event path for a fresh run (a temporal convolution per grid cell, the strongest cell per frame); 0: none. Default: the preset's (0). With --init-from it adds the path to a package without one, starting silent." };
         var frameSize = new Option<int?>("--frame-size") { Description = "Frame side the visual encoder of a new run sees (shards prepared with the same --frame-size); extra stride-2 stages keep the preset's size. Default: the preset's." };
@@ -30,7 +31,7 @@ public static class TrainCommand
         var json = CliOptions.Json();
         var cmd = new Command("train", "Train a generator with flow matching; checkpoints are atomic and --resume continues after a kill.")
         {
-            data, preset, output, resume, initFrom, sync, mirror, events, frameSize, steps, stopAt, batch, lr, warmup, every, seed, json,
+            data, preset, output, resume, initFrom, sync, transient, mirror, events, frameSize, steps, stopAt, batch, lr, warmup, every, seed, json,
         };
         cmd.SetAction(parse =>
         {
@@ -42,6 +43,7 @@ public static class TrainCommand
                 Resume = parse.GetValue(resume),
                 InitFrom = parse.GetValue(initFrom),
                 SyncLossWeight = parse.GetValue(sync) is { } w && w < 0 ? throw new BadInputException(null, "--sync-loss must be >= 0") : parse.GetValue(sync),
+                TransientLossWeight = parse.GetValue(transient) is { } tw && (tw < 0 || !double.IsFinite(tw)) ? throw new BadInputException(null, "--transient-weight must be >= 0") : parse.GetValue(transient),
                 MirrorProbability = parse.GetValue(mirror) is { } m && (m < 0 || m > 1) ? throw new BadInputException(null, "--mirror must be between 0 and 1") : parse.GetValue(mirror),
                 VisualEventChannels = parse.GetValue(events) is { } e && e < 0 ? throw new BadInputException(null, "--visual-events must be >= 0") : parse.GetValue(events),
                 FrameSize = parse.GetValue(frameSize) is { } f ? Positive(f, "--frame-size") : null,

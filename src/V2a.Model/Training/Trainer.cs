@@ -66,6 +66,10 @@ public sealed record TrainOptions
     /// package's <see cref="ModelConfig.SyncLossWeight"/>. Null keeps it; a resumed run keeps its checkpoint's.</summary>
     public double? SyncLossWeight { get; init; }
 
+    /// <summary>Extra loss weight on transients for a new run (fresh or --init-from): overrides the preset's or the
+    /// package's <see cref="ModelConfig.TransientLossWeight"/>. Null keeps it; a resumed run keeps its checkpoint's.</summary>
+    public double? TransientLossWeight { get; init; }
+
     /// <summary>Frame side the visual encoder of a fresh run sees, instead of the preset's; the preset's cell grid
     /// (and so its size) is kept with extra stride-2 stages (<see cref="ModelConfig.VisualCells"/>). Null: the preset's.</summary>
     public int? FrameSize { get; init; }
@@ -152,6 +156,11 @@ public static class Trainer
         if (latest is null && o.SyncLossWeight is { } syncWeight)
         {
             config = config with { SyncLossWeight = syncWeight };
+        }
+
+        if (latest is null && o.TransientLossWeight is { } transient)
+        {
+            config = config with { TransientLossWeight = transient };
         }
 
         if (latest is null && o.MirrorProbability is { } mirror)
@@ -461,15 +470,17 @@ public static class Trainer
         return (longCrop, Math.Max(1, (int)Math.Round(batchSize * shortCrop / longCrop)));
     }
 
-    /// <summary>The loss to minimise (flow matching, plus the weighted sync loss when the network has an onset
-    /// head), the flow-matching loss alone, the sync loss alone and the onset head's output (B, N) (both null without a head).</summary>
+    /// <summary>The loss to minimise (flow matching — weighted towards transients when the config says so and
+    /// <paramref name="training"/> — plus the weighted sync loss when the network has an onset head), the flow-matching
+    /// loss alone, the sync loss alone and the onset head's output (B, N) (both null without a head).</summary>
     private static (Tensor Loss, Tensor Flow, Tensor? Sync, Tensor? Onsets) BatchLoss(SoundtrackNetwork net, TrainingBatch batch, Tensor dropText, Tensor dropVisual,
-        Generator generator, Device device)
+        Generator generator, Device device, bool training = true)
     {
         var cond = net.PrepareConditions(batch.Frames.to(device), batch.TextIds.to(device), batch.TextMask.to(device), dropText.to(device),
             dropVisual.to(device), batch.Sequence);
         var mel = batch.Mel.to(device);
-        var flow = FlowMatchingLoss.Loss((x, t) => net.PredictVelocity(x, t, cond), mel, generator, net.Config.UniformTimeFraction);
+        var weights = training && net.Config.TransientLossWeight > 0 ? FlowMatchingLoss.TransientWeights(mel, net.Config.TransientLossWeight) : null;
+        var flow = FlowMatchingLoss.Loss((x, t) => net.PredictVelocity(x, t, cond), mel, generator, net.Config.UniformTimeFraction, weights);
         if (!net.HasOnsetHead)
         {
             return (flow, flow, null, null);
@@ -509,7 +520,7 @@ public static class Trainer
             var batch = val.Batch(idx, seconds, config, random: null);
             var no = torch.zeros(idx.Length, dtype: ScalarType.Bool);
             var noText = no.logical_or(batch.HasText.logical_not());
-            var (_, flowLoss, syncLoss, onsetOutput) = BatchLoss(ema, batch, noText, no, generator, device);
+            var (_, flowLoss, syncLoss, onsetOutput) = BatchLoss(ema, batch, noText, no, generator, device, training: false);
             total += flowLoss.item<float>() * idx.Length;
             sync += (syncLoss?.item<float>() ?? 0) * idx.Length;
             if (onsetOutput is not null && batch.Onsets is { } onsets)

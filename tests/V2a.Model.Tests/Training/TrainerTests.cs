@@ -244,6 +244,24 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
+    public void Transient_weighting_changes_the_training_loss_not_the_validation_loss_and_is_recorded()
+    {
+        // Given two runs that cannot move their weights (learning rate 0), same seed, one weighting transients
+        var plain = Trainer.Run(Options(Path.Combine(fixture.Root, "unweighted"), 2) with { LearningRate = 0 }, NullProgress.Instance);
+        var weighted = Trainer.Run(Options(Path.Combine(fixture.Root, "transients"), 2) with { LearningRate = 0, TransientLossWeight = 3, WritePackage = true },
+            NullProgress.Instance);
+
+        // Then the loss they train on differs, the validation loss (unweighted, so runs compare) does not
+        Assert.NotEqual(plain.LastLoss, weighted.LastLoss, 4);
+        Assert.Equal(plain.ValLoss!.Value, weighted.ValLoss!.Value, 6);
+
+        // And the package's config and card say how it was trained
+        using var model = SoundtrackModel.Load(weighted.PackageDir!);
+        Assert.Equal(3, model.Config.TransientLossWeight);
+        Assert.Contains("on transients", File.ReadAllText(Path.Combine(weighted.PackageDir!, ModelPackage.CardFile)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_new_run_can_add_the_visual_event_path_and_a_run_from_its_package_cannot_remove_it()
     {
         // Given a fresh run asked for an event path of 8 channels
