@@ -65,11 +65,11 @@ public static class FlowMatchingLoss
         return (squared * w).sum() / w.sum().Times(x1.shape[1]);
     }
 
-    /// <summary>Mel frames before a frame whose rise lends it weight in <see cref="TransientWeights"/> (about 100 ms at
+    /// <summary>Mel frames after a rise that share its weight in <see cref="TransientWeights"/> (about 100 ms at
     /// 62.5 frames/s: an impact's attack and the start of its decay, where its material is heard).</summary>
     public const int TransientFramesAfter = 6;
 
-    /// <summary>Mel frames after it (the centred STFT window sees an onset up to two frames early).</summary>
+    /// <summary>Mel frames before a rise that share its weight (the centred STFT window sees an onset up to two frames early).</summary>
     public const int TransientFramesBefore = 2;
 
     /// <summary>Rise (mean over bins of the positive frame-to-frame increase of the normalised log-mel) at which a frame
@@ -78,8 +78,8 @@ public static class FlowMatchingLoss
 
     /// <summary>
     /// (B, M, T) normalised log-mel → (B, T) loss weights that favour transients: 1 + <paramref name="strength"/>·r, where
-    /// r ∈ [0, 1] is the largest rise (<see cref="TransientFullRise"/> = 1) among the frames from
-    /// <see cref="TransientFramesBefore"/> after to <see cref="TransientFramesAfter"/> before. The plain loss spends
+    /// r ∈ [0, 1] is the largest rise (<see cref="TransientFullRise"/> = 1) of frames j − <see cref="TransientFramesAfter"/>
+    /// … j + <see cref="TransientFramesBefore"/>: a rise weighs its own frame, the frames after it and the two before. The plain loss spends
     /// itself on the long steady and silent stretches; impacts, whose materials the model confuses, last a few frames.
     /// </summary>
     public static Tensor TransientWeights(Tensor mel, double strength)
