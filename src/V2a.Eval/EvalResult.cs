@@ -36,6 +36,9 @@ public sealed record EvalResult
 
     public required PromptResult NegativePrompt { get; init; }
 
+    /// <summary>What the negative prompt does besides lowering the class it names.</summary>
+    public required NegativeSideEffects NegativeSideEffects { get; init; }
+
     public required PromptResult PromptAdherence { get; init; }
 
     /// <summary>The generator's raw output level, before eval brings it to the real clip's loudness.</summary>
@@ -93,6 +96,19 @@ public sealed record DiversityResult(double MeanPairwise, double RealAcrossClips
 /// <param name="MeanChange">Mean change of that probability (generated with − without), in probability units.</param>
 public sealed record PromptResult(int Trials, double Fraction, double MeanChange);
 
+/// <summary>The negative-prompted soundtracks against candidate 0 of the same clips (same seed, same prompt, no
+/// negative): what a stronger push costs the rest of the soundtrack.</summary>
+/// <param name="Trials">Clips tested (as <see cref="EvalResult.NegativePrompt"/>).</param>
+/// <param name="OthersChange">Mean change (with − without) of the probabilities of each clip's other true classes,
+/// the ones not named: near 0 when the negative prompt takes away only what it names.</param>
+/// <param name="RawLufsChange">Mean change of the raw output level (dB, LU), over clips where both are not silent:
+/// near 0 when the push does not overshoot the level.</param>
+/// <param name="ClippedFraction">Fraction of negative-prompted clips whose raw audio leaves [-1, 1] somewhere.</param>
+/// <param name="OnsetF1At50">Onset F1 (±50 ms) of the negative-prompted audio over these clips.</param>
+/// <param name="PlainOnsetF1At50">The same for candidate 0 over the same clips.</param>
+public sealed record NegativeSideEffects(int Trials, double OthersChange, double RawLufsChange, double ClippedFraction, double OnsetF1At50,
+    double PlainOnsetF1At50);
+
 /// <param name="GeneratedLufs">Mean integrated loudness (LUFS) of the raw generated audio (candidate 0), over clips that are not silent.</param>
 /// <param name="RealLufs">The same for the real audio.</param>
 /// <param name="ClippedFraction">Fraction of clips whose raw generated audio leaves [-1, 1] somewhere (it would clip if written unnormalised).</param>
@@ -131,6 +147,12 @@ public sealed record ClipResult
     public string? NamedClass { get; init; }
 
     public double? NegativeChange { get; init; }
+
+    /// <summary>Mean change of the other true classes' probabilities under the negative prompt (see <see cref="NegativeSideEffects.OthersChange"/>).</summary>
+    public double? NegativeOthersChange { get; init; }
+
+    /// <summary>Raw level of the negative-prompted audio minus that of candidate 0 (dB).</summary>
+    public double? NegativeRawLufsChange { get; init; }
 
     public double? PromptChange { get; init; }
 

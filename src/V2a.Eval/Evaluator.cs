@@ -108,6 +108,11 @@ public static class Evaluator
         var diversities = new List<double>();
         var negative = new List<double>();
         var prompt = new List<double>();
+        var negOthers = new List<double>();
+        var negLufsChange = new List<double>();
+        var negClipped = new List<double>();
+        var negOnsets = new OnsetAccuracy();
+        var negPlainOnsets = new OnsetAccuracy();
         var generatedLufs = new List<double>();
         var realLoudness = new List<double>();
         var clipped = new List<double>();
@@ -136,6 +141,7 @@ public static class Evaluator
 
             // Seeds: the first is the scored candidate; all of them give diversity and speed.
             var candidates = new List<(float[] Audio, ReferenceOutput Out)>();
+            var plainRawLufs = double.NaN;
             var clipGenSeconds = 0.0;
             var seeds = source.IgnoresRequests ? 1 : options.Seeds;
             for (var k = 0; k < seeds; k++)
@@ -145,6 +151,7 @@ public static class Evaluator
                 if (k == 0)
                 {
                     var rawLufs = Loudness.Integrated(raw, audio.SampleRate);
+                    plainRawLufs = rawLufs;
                     if (double.IsFinite(rawLufs))
                     {
                         generatedLufs.Add(rawLufs);
@@ -210,21 +217,42 @@ public static class Evaluator
 
             // Prompt tests: name the clip's most audible true class.
             string? named = null;
-            double? negChange = null, promptChange = null;
+            double? negChange = null, promptChange = null, othersChange = null, lufsChange = null;
             if (options.PromptTests && !source.IgnoresRequests && NamedClass(truth, realOut, classes) is { } c)
             {
                 named = classes[c];
                 var words = SoundClasses.IsKnown(named) ? SoundClasses.Info(named).Description : named.Replace('_', ' ');
-                var (withNegative, s1) = Timed(() => Generate(new SoundRequest(clip.Caption, words, options.Seed)));
+                var (negativeRaw, s1) = Timed(() => Fit(source.Generate(clip, new SoundRequest(clip.Caption, words, options.Seed)), real.Length));
+                var withNegative = LevelMatch(negativeRaw, realLufs, audio.SampleRate, source.IgnoresRequests);
                 var (noPrompt, s2) = Timed(() => Generate(new SoundRequest(null, null, options.Seed)));
                 var (withPrompt, s3) = Timed(() => Generate(new SoundRequest(words, null, options.Seed)));
                 videoSeconds += 3 * clip.Seconds;
                 generationSeconds += s1 + s2 + s3;
                 generations += 3;
-                negChange = classifier.Analyse(withNegative).Probabilities[c] - genOut.Probabilities[c];
+                var negOut = classifier.Analyse(withNegative);
+                negChange = negOut.Probabilities[c] - genOut.Probabilities[c];
                 promptChange = classifier.Analyse(withPrompt).Probabilities[c] - classifier.Analyse(noPrompt).Probabilities[c];
                 negative.Add(negChange.Value);
                 prompt.Add(promptChange.Value);
+
+                // What else the negative prompt moved: the other true classes, the raw level, clipping and the onsets.
+                var others = truth.Where(t => t != c && classes[t] != SoundClasses.Silence).ToList();
+                if (others.Count > 0)
+                {
+                    othersChange = others.Average(t => (double)(negOut.Probabilities[t] - genOut.Probabilities[t]));
+                    negOthers.Add(othersChange.Value);
+                }
+
+                var negLufs = Loudness.Integrated(negativeRaw, audio.SampleRate);
+                if (double.IsFinite(negLufs) && double.IsFinite(plainRawLufs))
+                {
+                    lufsChange = negLufs - plainRawLufs;
+                    negLufsChange.Add(lufsChange.Value);
+                }
+
+                negClipped.Add(negativeRaw.Length > 0 && negativeRaw.Max(Math.Abs) > 1 ? 1 : 0);
+                negOnsets.Add(truthOnsets, OnsetDetector.Detect(withNegative, audio.SampleRate));
+                negPlainOnsets.Add(truthOnsets, genDetected);
             }
 
             clipResults.Add(new ClipResult
@@ -243,6 +271,8 @@ public static class Evaluator
                 Diversity = diversity,
                 NamedClass = named,
                 NegativeChange = negChange,
+                NegativeOthersChange = othersChange,
+                NegativeRawLufsChange = lufsChange,
                 PromptChange = promptChange,
                 RealTimeFactor = clip.Seconds * seeds / Math.Max(clipGenSeconds, 1e-9),
             });
@@ -280,6 +310,8 @@ public static class Evaluator
                 Stats.Mean(realOffsets.Select(Math.Abs)), Stats.Percentile(realOffsets, 50), InSync(realOffsets), offsets.Count),
             Diversity = new DiversityResult(Stats.Mean(diversities), RealSpread(realEmbeddings)),
             NegativePrompt = new PromptResult(negative.Count, Stats.Mean(negative.Select(x => x < 0 ? 1.0 : 0.0)), Stats.Mean(negative)),
+            NegativeSideEffects = new NegativeSideEffects(negative.Count, Stats.Mean(negOthers), Stats.Mean(negLufsChange), Stats.Mean(negClipped),
+                negOnsets.Tight.F1, negPlainOnsets.Tight.F1),
             PromptAdherence = new PromptResult(prompt.Count, Stats.Mean(prompt.Select(x => x > 0 ? 1.0 : 0.0)), Stats.Mean(prompt)),
             Level = new LevelResult(Stats.Mean(generatedLufs), Stats.Mean(realLoudness), Stats.Mean(clipped)),
             Speed = new SpeedResult(videoSeconds / Math.Max(generationSeconds, 1e-9), videoSeconds, generationSeconds, generations),

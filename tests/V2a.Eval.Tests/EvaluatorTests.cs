@@ -30,6 +30,25 @@ internal sealed class SilenceSource : ISoundtrackSource
     }
 }
 
+/// <summary>The clip's real audio whatever is asked, at half the amplitude when a negative prompt is given: a negative
+/// prompt that only turns the level down.</summary>
+internal sealed class HalfWhenNegativeSource : ISoundtrackSource
+{
+    public string Description => "real audio, halved under a negative prompt";
+
+    public bool IgnoresRequests => false;
+
+    public float[] Generate(EvalClip clip, SoundRequest request)
+    {
+        var audio = Evaluator.ReadRealAudio(clip, AudioSettings.Default);
+        return request.Negative is null ? audio : audio.Select(x => x * 0.5f).ToArray();
+    }
+
+    public void Dispose()
+    {
+    }
+}
+
 /// <summary>Needs the trained reference classifier (models/reference/) and makes a small corpus with FoleyWorld.</summary>
 public sealed class EvaluatorTests(ShippedReference shipped, TinyCorpus corpus) : IClassFixture<ShippedReference>, IClassFixture<TinyCorpus>
 {
@@ -94,5 +113,29 @@ public sealed class EvaluatorTests(ShippedReference shipped, TinyCorpus corpus) 
         Assert.Equal(0, r.NegativePrompt.MeanChange, 9);
         Assert.True(r.NegativePrompt.Trials > 0);
         Assert.Equal(0, r.NegativePrompt.Fraction);
+    }
+
+    [Fact]
+    public void A_negative_prompt_that_only_lowers_the_level_shows_as_a_level_change_and_nothing_else()
+    {
+        // Given a source whose negative prompt halves the amplitude of otherwise real audio
+        var options = new EvalOptions { CorpusDir = corpus.Dir, Split = "all" };
+        using var source = new HalfWhenNegativeSource();
+
+        // When evaluated with the prompt tests
+        var r = Evaluator.Run(options, source, shipped.Classifier);
+
+        // Then the raw level falls by 6 dB, and once level-matched nothing else moved: not the named class, not the
+        // others, not the onsets
+        var side = r.NegativeSideEffects;
+        Assert.True(side.Trials > 0);
+        Assert.Equal(r.NegativePrompt.Trials, side.Trials);
+        Assert.Equal(20 * Math.Log10(0.5), side.RawLufsChange, 1);
+        Assert.Equal(0, side.ClippedFraction);
+        Assert.InRange(Math.Abs(r.NegativePrompt.MeanChange), 0, 0.01);
+        Assert.InRange(Math.Abs(side.OthersChange), 0, 0.01);
+        Assert.Equal(side.PlainOnsetF1At50, side.OnsetF1At50, 6);
+        Assert.True(side.PlainOnsetF1At50 > 0.5, $"onset F1 {side.PlainOnsetF1At50}");
+        Assert.Contains(r.PerClip, c => c.NegativeRawLufsChange is { } d && Math.Abs(d - 20 * Math.Log10(0.5)) < 0.1);
     }
 }

@@ -214,6 +214,8 @@ public static class EvalCommands
         Console.WriteLine($"AV offset: mean |lag| {F(r.Offset.MeanAbsSeconds)} s, median lag {F(r.Offset.MedianSignedSeconds, "+0.000;-0.000")} s, in sync {F(r.Offset.InSyncFraction)} (real audio {F(r.Offset.RealMeanAbsSeconds)} s, {F(r.Offset.RealMedianSignedSeconds, "+0.000;-0.000")} s, {F(r.Offset.RealInSyncFraction)})");
         Console.WriteLine($"diversity: {F(r.Diversity.MeanPairwise)} (different real clips: {F(r.Diversity.RealAcrossClips)})");
         Console.WriteLine($"negative:  lowers the named class in {F(r.NegativePrompt.Fraction)} of {r.NegativePrompt.Trials}, mean {F(r.NegativePrompt.MeanChange, "+0.000;-0.000")}");
+        var ns = r.NegativeSideEffects;
+        Console.WriteLine($"           and moves the other true classes by {F(ns.OthersChange, "+0.000;-0.000")}, the raw level by {F(ns.RawLufsChange, "+0.0;-0.0")} dB, onset F1 {F(ns.OnsetF1At50)} (without it {F(ns.PlainOnsetF1At50)}), {F(ns.ClippedFraction)} beyond ±1");
         Console.WriteLine($"prompt:    raises the named class in {F(r.PromptAdherence.Fraction)} of {r.PromptAdherence.Trials}, mean {F(r.PromptAdherence.MeanChange, "+0.000;-0.000")}");
         Console.WriteLine($"level:     raw output {F(r.Level.GeneratedLufs, "0.0")} LUFS, {F(r.Level.ClippedFraction)} of clips beyond ±1 (real audio {F(r.Level.RealLufs, "0.0")} LUFS); measured level-matched to real");
         Console.WriteLine($"speed:     {F(r.Speed.RealTimeFactor, "0.00")}x real time");

@@ -39,6 +39,8 @@ public static class EvalReport
         s.AppendLine($"| clips in sync (abs lag ≤ 80 ms) | {P(r.Offset.InSyncFraction)} | real audio: {P(r.Offset.RealInSyncFraction)} | higher |");
         s.AppendLine($"| diversity across seeds | {F(r.Diversity.MeanPairwise, "0.000")} | spread of different real clips: {F(r.Diversity.RealAcrossClips, "0.000")} | higher (0 = every seed the same) |");
         s.AppendLine($"| negative prompt lowers the named class | {P(r.NegativePrompt.Fraction)} of {r.NegativePrompt.Trials}, mean change {F(r.NegativePrompt.MeanChange, "+0.000;-0.000")} | — | higher share, more negative change |");
+        var ns = r.NegativeSideEffects;
+        s.AppendLine($"| negative prompt: change of the other true classes / raw level / onset F1 ±50 ms | {F(ns.OthersChange, "+0.000;-0.000")} / {F(ns.RawLufsChange, "+0.0;-0.0")} dB / {F(ns.OnsetF1At50, "0.000")} ({P(ns.ClippedFraction)} beyond ±1) | without it, same clips: 0 / 0 dB / {F(ns.PlainOnsetF1At50, "0.000")} | near the reference point |");
         s.AppendLine($"| prompt raises the named class | {P(r.PromptAdherence.Fraction)} of {r.PromptAdherence.Trials}, mean change {F(r.PromptAdherence.MeanChange, "+0.000;-0.000")} | — | higher share, more positive change |");
         s.AppendLine($"| raw output level (LUFS), before level matching | {F(r.Level.GeneratedLufs, "0.0")} ({P(r.Level.ClippedFraction)} of clips beyond ±1) | real audio: {F(r.Level.RealLufs, "0.0")} | near real, none beyond ±1 |");
         s.AppendLine($"| real-time factor | {F(r.Speed.RealTimeFactor, "0.00")}× ({F(r.Speed.VideoSeconds, "0")} s of video in {F(r.Speed.GenerationSeconds, "0.0")} s, {r.Speed.Generations} generations) | 1× = real time | higher |");
