@@ -103,6 +103,7 @@ public sealed class SoundtrackEngine : IDisposable
         var key = options.Watermark ? WatermarkKey.Resolve(options.WatermarkKey) : null;
         var rate = _model.Config.Audio.SampleRate;
         var requestId = NewId();
+        string? inputSha256 = null; // hashed once, at the first manifest, for every candidate
         var results = new List<CandidateResult>(plan.Count);
         foreach (var paths in plan)
         {
@@ -186,12 +187,14 @@ public sealed class SoundtrackEngine : IDisposable
                 if (paths.VideoPath is not null)
                 {
                     video = Muxer.Mux(options.InputPath, track!, paths.VideoPath, new MuxOptions { Original = options.Original, Tags = tags }, info);
-                    WatermarkProvenance.WriteManifest(paths.VideoPath, provenance, options.InputPath, hasVideo: true);
+                    WatermarkProvenance.WriteManifest(paths.VideoPath, provenance, options.InputPath, hasVideo: true,
+                        inputSha256 ??= WatermarkProvenance.Sha256File(options.InputPath));
                 }
 
                 if (paths.AudioPath is not null)
                 {
-                    WatermarkProvenance.WriteManifest(paths.AudioPath, provenance, options.InputPath, hasVideo: false);
+                    WatermarkProvenance.WriteManifest(paths.AudioPath, provenance, options.InputPath, hasVideo: false,
+                        inputSha256 ??= WatermarkProvenance.Sha256File(options.InputPath));
                 }
             }
             finally

@@ -124,7 +124,10 @@ public sealed class GenerateCliTests : IClassFixture<DebugModel>, IDisposable
             Assert.Equal(2, audio.Count);
             Assert.Equal("opus", audio[0].Codec);
             Assert.True(File.Exists(stem + ".wav"));
-            Assert.True(File.Exists(stem + ".mkv.c2pa.json"));
+            // Every candidate's manifests, video and audio, bind the one input.
+            var inputHash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(video)));
+            Assert.Contains(inputHash, File.ReadAllText(stem + ".mkv.c2pa.json"));
+            Assert.Contains(inputHash, File.ReadAllText(stem + ".wav.c2pa.json"));
             using var settings = JsonDocument.Parse(File.ReadAllText(stem + ".json"));
             Assert.Equal(7 + k - 1, settings.RootElement.GetProperty("seed").GetInt64());
         }

@@ -94,6 +94,11 @@ public class ProvenanceAndFilesTests
         Assert.Contains(new string('a', 64), m.ToJsonString());
         Assert.True(Prov.Read(output).OutputHashMatches);
 
+        // A hash the caller already has (one input, several candidates) is recorded as given, not recomputed.
+        var given = JsonNode.Parse(File.ReadAllText(Prov.WriteManifest(output, Info(), input, hasVideo: true, inputSha256: new string('b', 64))))!;
+        Assert.Contains(new string('b', 64), given.ToJsonString());
+        Assert.DoesNotContain(Prov.Sha256File(input), given.ToJsonString());
+
         // When the output changes after the manifest was written, show says so.
         File.AppendAllText(output, "x");
         Assert.False(Prov.Read(output).OutputHashMatches);

@@ -116,19 +116,20 @@ public static class Provenance
     /// output is complete) and of <paramref name="inputPath"/> (the video the audio was made for; null for audio alone).
     /// The digital source type is compositeWithTrainedAlgorithmicMedia when the output has a video stream, else
     /// trainedAlgorithmicMedia; <paramref name="hasVideo"/> says which when the caller knows (null probes the output).
-    /// Returns the manifest's path.
+    /// <paramref name="inputSha256"/> is the input's hash when the caller has it already (one input, several outputs);
+    /// null hashes <paramref name="inputPath"/>. Returns the manifest's path.
     /// </summary>
-    public static string WriteManifest(string outputPath, ProvenanceInfo info, string? inputPath, bool? hasVideo = null)
+    public static string WriteManifest(string outputPath, ProvenanceInfo info, string? inputPath, bool? hasVideo = null, string? inputSha256 = null)
     {
         MediaProbe.CheckReadableFile(outputPath);
         hasVideo ??= HasVideo(outputPath);
-        var manifest = BuildManifest(outputPath, info, inputPath, hasVideo.Value);
+        var manifest = BuildManifest(outputPath, info, inputPath, hasVideo.Value, inputSha256);
         var path = ManifestPath(outputPath);
         AtomicFile.WriteAllText(path, manifest.ToJsonString(Json) + "\n");
         return path;
     }
 
-    internal static JsonObject BuildManifest(string outputPath, ProvenanceInfo info, string? inputPath, bool hasVideo)
+    internal static JsonObject BuildManifest(string outputPath, ProvenanceInfo info, string? inputPath, bool hasVideo, string? inputSha256 = null)
     {
         var date = info.Date.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         var parameters = new JsonObject
@@ -191,7 +192,7 @@ public static class Provenance
                 {
                     ["title"] = Path.GetFileName(inputPath),
                     ["relationship"] = "inputTo",
-                    ["hash"] = Hash(Sha256File(inputPath)),
+                    ["hash"] = Hash(inputSha256 ?? Sha256File(inputPath)),
                 },
             });
         }
