@@ -27,7 +27,7 @@ public static class GenerateCommand
         var seed = new Option<long?>("--seed") { Description = "Seed of the first candidate (default: random, reported)." };
         var steps = new Option<int?>("--steps") { Description = "Sampling steps (default: the model's)." };
         var cfg = new Option<double?>("--cfg") { Description = "Guidance weight (default: the model's; 1 = no guidance)." };
-        var negativeStrength = new Option<double?>("--negative-strength") { Description = $"How hard --negative pushes away from what it names (default {V2a.Model.Generation.GenerationRequest.DefaultNegativeStrength}; cfg − 1 gives plain two-sided guidance)." };
+        var negativeStrength = new Option<double?>("--negative-strength") { Description = $"How hard --negative pushes away from what it names (default {V2a.Model.Generation.GenerationRequest.DefaultNegativeStrength}; 0 ignores it). The negative prompt is weighed against the video alone, so it doubles the sampling time." };
         var model = new Option<string?>("--model") { Description = "Model package folder (default: models/default or V2A_MODEL)." };
         var original = new Option<OriginalAudio>("--original")
         {

@@ -125,15 +125,24 @@ public static class Guidance
     }
 
     /// <summary>
-    /// Guidance with its own negative strength s, from three sides — rows [0, B) positive, [B, 2B) negative,
-    /// [2B, 3B) unconditional (empty video, empty text): v = v(∅) + w·(v(pos) − v(∅)) − s·(v(neg) − v(∅)).
-    /// With s = w − 1 this is exactly <see cref="Combine"/>'s v(neg) + w·(v(pos) − v(neg)).
+    /// Guidance with a negative prompt of its own strength s. The negative prompt's effect is measured with the video
+    /// on both sides, so it names what to take out of this scene rather than what the named sound is like anywhere:
+    /// v = v(∅) + w·(v(pos) − v(∅)) − s·(v(video, neg) − v(video)). Rows of <paramref name="stacked"/>, B each:
+    /// positive (video + prompt), negative (video + negative prompt), unconditional (no video, no text), and — when
+    /// <paramref name="sides"/> is 4 — the video alone (video, no text); with 3 sides the positive side is the video
+    /// alone (no prompt). At s = 0 this is the plain guidance v(∅) + w·(v(pos) − v(∅)).
     /// </summary>
-    public static Tensor Combine3(Tensor stacked, double weight, double negativeStrength)
+    public static Tensor CombineNegative(Tensor stacked, int sides, double weight, double negativeStrength)
     {
-        var thirds = stacked.chunk(3, 0);
-        var (pos, neg, none) = (thirds[0], thirds[1], thirds[2]);
-        return none.Plus((pos - none).Times(weight)) - (neg - none).Times(negativeStrength);
+        if (sides is not (3 or 4))
+        {
+            throw new ArgumentOutOfRangeException(nameof(sides), sides, "3 (no prompt) or 4");
+        }
+
+        var rows = stacked.chunk(sides, 0);
+        var (pos, neg, none) = (rows[0], rows[1], rows[2]);
+        var videoOnly = sides == 4 ? rows[3] : pos;
+        return none.Plus((pos - none).Times(weight)) - (neg - videoOnly).Times(negativeStrength);
     }
 
     /// <summary>A guided velocity for the sampler: duplicates x and t, evaluates both sides, combines.</summary>
@@ -141,7 +150,8 @@ public static class Guidance
     public static Func<Tensor, Tensor, Tensor> Guided(Func<Tensor, Tensor, Tensor> velocity2B, double weight) =>
         (x, t) => Combine(velocity2B(torch.cat([x, x], 0), torch.cat([t, t], 0)), weight);
 
-    /// <summary>The sampler's velocity for <see cref="Combine3"/>: triplicates x and t, evaluates the three sides, combines.</summary>
-    public static Func<Tensor, Tensor, Tensor> Guided3(Func<Tensor, Tensor, Tensor> velocity3B, double weight, double negativeStrength) =>
-        (x, t) => Combine3(velocity3B(torch.cat([x, x, x], 0), torch.cat([t, t, t], 0)), weight, negativeStrength);
+    /// <summary>The sampler's velocity for <see cref="CombineNegative"/>: repeats x and t once per side, evaluates them, combines.</summary>
+    public static Func<Tensor, Tensor, Tensor> GuidedNegative(Func<Tensor, Tensor, Tensor> velocity, int sides, double weight, double negativeStrength) =>
+        (x, t) => CombineNegative(velocity(torch.cat(Enumerable.Repeat(x, sides).ToArray(), 0), torch.cat(Enumerable.Repeat(t, sides).ToArray(), 0)),
+            sides, weight, negativeStrength);
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using V2a.Model.FlowMatching;
+using V2a.Model.Network;
 using static TorchSharp.torch;
 
 namespace V2a.Model.Tests.FlowMatching;
@@ -82,43 +83,55 @@ public class SamplerTests
     }
 
     [Fact]
-    public void Three_sided_guidance_is_the_two_sided_formula_at_strength_w_minus_one()
+    public void Negative_guidance_takes_away_the_negative_prompts_effect_on_the_video()
     {
-        // Given predictions for the positive, negative and unconditional sides, one value each
-        var stacked = torch.tensor(new float[] { 2, 5, 1 }, [3, 1]);
+        // Given predictions for video + prompt, video + negative prompt, nothing, and the video alone, one value each
+        var four = torch.tensor(new float[] { 2, 5, 1, 3 }, [4, 1]);
 
-        // Then v(∅) + w(v(pos) − v(∅)) − s(v(neg) − v(∅)): w = 1.5, s = 1.5 gives 1 + 1.5 − 6 = −3.5
-        Assert.Equal(-3.5f, Guidance.Combine3(stacked, 1.5, 1.5).item<float>(), 5);
+        // Then v(∅) + w(v(pos) − v(∅)) − s(v(video, neg) − v(video)): w = 1.5, s = 1.5 gives 1 + 1.5 − 1.5·2 = −0.5
+        Assert.Equal(-0.5f, Guidance.CombineNegative(four, 4, 1.5, 1.5).item<float>(), 5);
 
-        // And with s = w − 1 the unconditional side drops out: v(neg) + w(v(pos) − v(neg)) = 5 + 1.5·(−3) = 0.5
-        Assert.Equal(0.5f, Guidance.Combine3(stacked, 1.5, 0.5).item<float>(), 5);
-        Assert.Equal(Guidance.Combine(stacked.narrow(0, 0, 2), 1.5).item<float>(), Guidance.Combine3(stacked, 1.5, 0.5).item<float>(), 5);
+        // And without a prompt the positive side is the video alone: 1 + 1.5 − 1.5·(5 − 2) = −2
+        Assert.Equal(-2f, Guidance.CombineNegative(four.narrow(0, 0, 3), 3, 1.5, 1.5).item<float>(), 5);
+
+        // And s = 0 is the plain guidance v(∅) + w(v(pos) − v(∅)) = 2.5
+        Assert.Equal(2.5f, Guidance.CombineNegative(four, 4, 1.5, 0).item<float>(), 5);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Guidance.CombineNegative(four, 2, 1.5, 1.5));
     }
 
     [Fact]
-    public void Three_sided_guidance_on_the_network_matches_two_sided_at_strength_w_minus_one()
+    public void Negative_guidance_on_the_network_is_plain_guidance_at_strength_zero_and_needs_no_fourth_side_without_a_prompt()
     {
-        // Given the generator's sides: video + prompt, no video + negative prompt, no video + no text
+        // Given one video on every side, a prompt and a negative prompt
         using var model = TestSupport.RandomModel();
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         var net = TestSupport.Perturb(model.Network);
         var seq = model.Config.Sequence(1.28);
-        var (frames, ids, mask) = TestSupport.Inputs(model.Config, seq, 3);
-        var three = net.PrepareConditions(frames, ids, mask, TestSupport.Flags(false, false, true), TestSupport.Flags(false, true, true), seq);
-        var two = net.PrepareConditions(frames.narrow(0, 0, 2), ids.narrow(0, 0, 2), mask.narrow(0, 0, 2), TestSupport.Flags(false, false),
-            TestSupport.Flags(false, true), seq);
+        var (frames, ids, mask) = TestSupport.Inputs(model.Config, seq, 4);
+        var video = frames.narrow(0, 0, 1).repeat(4, 1, 1, 1, 1);
         var x = torch.randn(1, 80, seq.MelFrames);
         var t = torch.tensor(new[] { 0.3f });
+        ConditionSet Sides(int n, bool[] textEmpty, bool[] videoEmpty) => net.PrepareConditions(video.narrow(0, 0, n),
+            ids.narrow(0, 0, n), mask.narrow(0, 0, n), TestSupport.Flags(textEmpty), TestSupport.Flags(videoEmpty), seq);
+        var four = Sides(4, [false, false, true, true], [false, false, true, false]);
+        var plain = Sides(2, [false, true], [false, true]);
 
-        // When guided with w = 2 both ways, and three-sided with a stronger negative
-        var twoSided = Guidance.Guided((xx, tt) => net.PredictVelocity(xx, tt, two), 2.0)(x, t);
-        var threeSided = Guidance.Guided3((xx, tt) => net.PredictVelocity(xx, tt, three), 2.0, 1.0)(x, t);
-        var stronger = Guidance.Guided3((xx, tt) => net.PredictVelocity(xx, tt, three), 2.0, 3.0)(x, t);
+        // When guided with w = 2 plainly (video + prompt against nothing) and with the negative at s = 0 and s = 2
+        var plainGuided = Guidance.Guided((xx, tt) => net.PredictVelocity(xx, tt, plain), 2.0)(x, t);
+        var zero = Guidance.GuidedNegative((xx, tt) => net.PredictVelocity(xx, tt, four), 4, 2.0, 0)(x, t);
+        var pushed = Guidance.GuidedNegative((xx, tt) => net.PredictVelocity(xx, tt, four), 4, 2.0, 2.0)(x, t);
 
-        // Then s = w − 1 reproduces the two-sided prediction, and a stronger negative moves it
-        Assert.True((twoSided - threeSided).abs().max().item<float>() < 1e-4f);
-        Assert.True((stronger - twoSided).abs().max().item<float>() > 1e-3f);
+        // Then s = 0 is the plain guidance and s = 2 moves it
+        Assert.True((plainGuided - zero).abs().max().item<float>() < 1e-4f);
+        Assert.True((pushed - plainGuided).abs().max().item<float>() > 1e-3f);
+
+        // And without a prompt, three sides give what four give with the video alone repeated
+        var noPromptFour = Sides(4, [true, false, true, true], [false, false, true, false]);
+        var noPromptThree = Sides(3, [true, false, true], [false, false, true]);
+        var viaFour = Guidance.GuidedNegative((xx, tt) => net.PredictVelocity(xx, tt, noPromptFour), 4, 2.0, 2.0)(x, t);
+        var viaThree = Guidance.GuidedNegative((xx, tt) => net.PredictVelocity(xx, tt, noPromptThree), 3, 2.0, 2.0)(x, t);
+        Assert.True((viaFour - viaThree).abs().max().item<float>() < 1e-4f);
     }
 
     [Fact]
