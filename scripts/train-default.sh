@@ -6,10 +6,12 @@
 #                                steps; --resume after a kill)
 #   4. the event path           (v2a train --init-from the stage-3 package --visual-events 128 --mirror 0.5, 1,000
 #                                steps at lr 2.5e-4: the path starts silent, so the run starts from that model)
-#   5. the package              (RUN-events/model → models/default: config, EMA weights, vocab, card, ledger)
+#   5. more training            (v2a train --init-from the stage-4 package --mirror 0.5, 2,000 steps at lr 2.5e-4)
+#   6. the package              (RUN-more/model → models/default: config, EMA weights, vocab, card, ledger)
 # Every stage is resumable: run the script again after a kill and it continues where it stopped.
 # Settings (environment): V2A_TRAIN_WORK (work folder, default .v2a/train-default), V2A_TRAIN_CLIPS
-# (corpus size, default 2000), V2A_TRAIN_STEPS (default 8000 ≈ 3.5 h on 2 cores at 9-12 samples/s; stage 4 adds 1,000 steps, 0.75 h),
+# (corpus size, default 2000), V2A_TRAIN_STEPS (default 8000 ≈ 3.5 h on 2 cores at 9-12 samples/s; stage 4 adds 1,000 steps, 0.75 h, stage 5
+# 2,000 steps, 1.35 h),
 # V2A_TRAIN_SEED (default 1), V2A_TRAIN_FRAME_SIZE (frames the visual encoder sees, default 64; 32 is the preset's),
 # V2A_TRAIN_SYNC_LOSS (weight of the onset head's loss, default 0.5; 0 turns it off).
 set -euo pipefail
@@ -40,7 +42,12 @@ resume=()
 ./v2a train --data "$shards" --init-from "$work/run/model" --visual-events 128 --mirror 0.5 --out "$work/run-events" \
   --steps 1000 --lr 2.5e-4 --warmup 50 --checkpoint-every 250 --seed $((seed + 1)) "${resume[@]}"
 
-weights="$work/run-events/model/model.safetensors"
+resume=()
+[ -f "$work/run-more/latest" ] && resume=(--resume)
+./v2a train --data "$shards" --init-from "$work/run-events/model" --mirror 0.5 --out "$work/run-more" \
+  --steps 2000 --lr 2.5e-4 --warmup 50 --checkpoint-every 250 --seed $((seed + 2)) "${resume[@]}"
+
+weights="$work/run-more/model/model.safetensors"
 size=$(stat -c %s "$weights")
 if [ "$size" -gt 40000000 ]; then
   echo "train-default: $weights is $size bytes, over the 40 MB budget; not installed" >&2
@@ -48,8 +55,8 @@ if [ "$size" -gt 40000000 ]; then
 fi
 rm -rf models/.default-new
 mkdir -p models
-cp -r "$work/run-events/model" models/.default-new
-cp "$work/run-events/loss.png" models/.default-new/loss.png
+cp -r "$work/run-more/model" models/.default-new
+cp "$work/run-more/loss.png" models/.default-new/loss.png
 rm -rf models/default
 mv models/.default-new models/default
 echo "train-default: installed models/default ($(du -sh models/default | cut -f1)); fill in MODEL_CARD.md's evaluation with 'v2a eval'"
