@@ -29,7 +29,7 @@ public sealed record GenerationRequest(string? Prompt, string? Negative, long Se
 {
     public const int DefaultSteps = 12;
 
-    /// <summary>Measured on the first 32 held-out clips of the default model (`v2a eval --clips 32 --seeds 1
+    /// <summary>Measured on the first 32 held-out clips with the default of the time, small-63105347cf17 (`v2a eval --clips 32 --seeds 1
     /// --negative-strength S`, 28 with a class to name, 2026-11-26): 1.5 lowers the named class in 93 % (mean −0.19)
     /// while the clip's other true classes move −0.07 and onset F1 stays near candidate 0's (0.425 against 0.439). With
     /// the negative side blind to the video (the formula before), 1.5 gave 86 % (−0.18) at −0.10 on the others and
