@@ -162,7 +162,7 @@ public static class Evaluator
                         realLoudness.Add(realLufs);
                     }
 
-                    clipped.Add(raw.Length > 0 && raw.Max(Math.Abs) > 1 ? 1 : 0);
+                    clipped.Add(LeavesUnitRange(raw) ? 1 : 0);
                 }
 
                 var generated = LevelMatch(raw, realLufs, audio.SampleRate, source.IgnoresRequests);
@@ -250,7 +250,7 @@ public static class Evaluator
                     negLufsChange.Add(lufsChange.Value);
                 }
 
-                negClipped.Add(negativeRaw.Length > 0 && negativeRaw.Max(Math.Abs) > 1 ? 1 : 0);
+                negClipped.Add(LeavesUnitRange(negativeRaw) ? 1 : 0);
                 negOnsets.Add(truthOnsets, OnsetDetector.Detect(withNegative, audio.SampleRate));
                 negPlainOnsets.Add(truthOnsets, genDetected);
             }
@@ -477,6 +477,9 @@ public static class Evaluator
     /// is silent), peak at most −1 dBFS — what <see cref="Loudness.NormalizationGain"/> gives; unchanged for the
     /// oracle (<paramref name="isReal"/>), whose audio is the real clip at its own level.
     /// </summary>
+    /// <summary>Whether raw samples leave [-1, 1] somewhere (they would clip if written unnormalised).</summary>
+    private static bool LeavesUnitRange(float[] samples) => samples.Length > 0 && samples.Max(Math.Abs) > 1;
+
     internal static float[] LevelMatch(float[] samples, double targetLufs, int sampleRate, bool isReal)
     {
         if (isReal)
