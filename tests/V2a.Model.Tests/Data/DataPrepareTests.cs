@@ -85,6 +85,35 @@ public class DataPrepareTests(PreparedCorpusFixture fixture) : IClassFixture<Pre
     }
 
     [Fact]
+    public void Loading_gathers_every_shard_row_for_row_in_manifest_order()
+    {
+        // Given training clips spread over several shards (4 clips a shard)
+        var shards = fixture.Manifest.Shards.Where(s => s.Split == "train").ToList();
+        Assert.True(shards.Count >= 2);
+        using var scope = torch.NewDisposeScope();
+        using var data = ShardDataset.Load(fixture.ShardsDir, "train");
+        var config = TestSupport.Debug(fixture.Manifest.VocabSize) with { Normalisation = fixture.Manifest.Normalisation };
+
+        // When the loaded clips are read back whole, and each shard file directly
+        var batch = data.Batch(Enumerable.Range(0, data.Count).ToArray(), 2.56, config, random: null);
+        var row = 0;
+        foreach (var shard in shards)
+        {
+            var dict = TorchSharp.PyBridge.Safetensors.LoadStateDict(Path.Combine(fixture.ShardsDir, shard.File));
+            var n = (int)dict["mel"].shape[0];
+
+            // Then clip i of the dataset is row i of the shards in manifest order: its id, mel, frames and onsets
+            Assert.Equal(shard.Clips, data.ClipIds.Skip(row).Take(n));
+            Assert.True(batch.Mel.narrow(0, row, n).eq(dict["mel"].to_type(ScalarType.Float32)).all().item<bool>());
+            Assert.True(batch.Frames.narrow(0, row, n).eq(dict["frames"]).all().item<bool>());
+            Assert.True(batch.Onsets!.narrow(0, row, n).eq(dict["onsets"].to_type(ScalarType.Float32)).all().item<bool>());
+            row += n;
+        }
+
+        Assert.Equal(data.Count, row);
+    }
+
+    [Fact]
     public void A_given_vocabulary_is_used_as_it_is_instead_of_one_built_from_the_captions()
     {
         // Given a package-style folder whose vocabulary is the fixture's in reverse order, less its commonest word
