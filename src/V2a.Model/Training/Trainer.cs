@@ -303,15 +303,20 @@ public static class Trainer
                 if (step % o.LogEvery == 0 || checkpointNow)
                 {
                     ValidationScores? scores = null;
+                    double? trainFromNoise = null;
                     if (checkpointNow && val is not null)
                     {
                         scores = Validate(ema, val, config, o, device);
                         lastVal = scores.Loss;
+
+                        // The same estimate on training clips: its distance below ValFromNoise is what the model
+                        // knows of the clips it trained on and not of others.
+                        trainFromNoise = Validate(ema, data, config, o, device).FromNoise;
                     }
 
                     var entry = new LogEntry(step, windowLoss / windowSteps, scores?.Loss, lr, windowGrad / windowSteps, samplesPerSecond,
                         samplesSeen, state.TrainingSeconds + clock.Elapsed.TotalSeconds, scores?.FromNoise, scores?.FromNoiseEmpty,
-                        net.HasOnsetHead ? windowSync / windowSteps : null, scores?.Sync, scores?.OnsetAuc, scores?.OnsetF1);
+                        net.HasOnsetHead ? windowSync / windowSteps : null, scores?.Sync, scores?.OnsetAuc, scores?.OnsetF1, trainFromNoise);
                     log.WriteLine(JsonSerializer.Serialize(entry, LineJson));
                     history.Add(entry);
                     lastLoss = entry.Loss; // the mean over the log window, not one step's (steps swing by 2× or more)
@@ -499,14 +504,14 @@ public static class Trainer
     private sealed record ValidationScores(double Loss, double FromNoise, double FromNoiseEmpty, double? Sync, double? OnsetAuc = null,
         double? OnsetF1 = null);
 
-    /// <summary>Over up to ValClips validation clips (first window-length crop, first caption, no dropping, fixed
+    /// <summary>Over up to ValClips clips of <paramref name="clips"/> (the validation split; for TrainFromNoise the training split) (first window-length crop, first caption, no dropping, fixed
     /// noise and times, so checkpoints compare like with like): the mean loss, and the mean squared error of the
     /// clip's mel as estimated from pure noise (t = 0: x0 + v̂(x0, 0)) with its video and caption and with the
     /// empty conditions.</summary>
-    private static ValidationScores Validate(SoundtrackNetwork ema, ShardDataset val, ModelConfig config, TrainOptions o, Device device)
+    private static ValidationScores Validate(SoundtrackNetwork ema, ShardDataset clips, ModelConfig config, TrainOptions o, Device device)
     {
-        var n = Math.Min(o.ValClips, val.Count);
-        var seconds = CropFor(config, val.Manifest, o.BatchSize, 1).Seconds;
+        var n = Math.Min(o.ValClips, clips.Count);
+        var seconds = CropFor(config, clips.Manifest, o.BatchSize, 1).Seconds;
         var generator = new Generator((ulong)Seeds.Mix(o.Seed, 0x7a1));
         double total = 0, fromNoise = 0, fromNoiseEmpty = 0, sync = 0;
         var onsetScores = new List<float>();
@@ -517,7 +522,7 @@ public static class Trainer
         {
             using var scope = torch.NewDisposeScope();
             var idx = Enumerable.Range(start, Math.Min(o.BatchSize, n - start)).ToArray();
-            var batch = val.Batch(idx, seconds, config, random: null);
+            var batch = clips.Batch(idx, seconds, config, random: null);
             var no = torch.zeros(idx.Length, dtype: ScalarType.Bool);
             var noText = no.logical_or(batch.HasText.logical_not());
             var (_, flowLoss, syncLoss, onsetOutput) = BatchLoss(ema, batch, noText, no, generator, device, training: false);
@@ -653,7 +658,10 @@ public static class Trainer
     /// <param name="ValOnsetAuc">At checkpoints, with annotated onsets: how well the onset head ranks onset tokens above the
     /// rest on the validation clips (<see cref="Training.SyncLoss.Auc"/>; 0.5 is chance).</param>
     /// <param name="ValOnsetF1">The same head as a peak-picking onset detector, F1 within ±1 token (<see cref="Training.SyncLoss.PeakF1"/>).</param>
+    /// <param name="TrainFromNoise">At checkpoints with a validation split: <paramref name="ValFromNoise"/>'s estimate on the
+    /// first training clips (same count, crop and noise). Well under ValFromNoise: the model has learned its training
+    /// clips more than the world they come from.</param>
     public sealed record LogEntry(int Step, double Loss, double? ValLoss, double Lr, double GradNorm, double SamplesPerSecond,
         long SamplesSeen, double ElapsedSeconds, double? ValFromNoise = null, double? ValFromNoiseEmpty = null,
-        double? SyncLoss = null, double? ValSync = null, double? ValOnsetAuc = null, double? ValOnsetF1 = null);
+        double? SyncLoss = null, double? ValSync = null, double? ValOnsetAuc = null, double? ValOnsetF1 = null, double? TrainFromNoise = null);
 }

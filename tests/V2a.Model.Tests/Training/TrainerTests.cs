@@ -125,23 +125,28 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
-    public void Checkpoints_log_validation_loss_and_the_estimate_from_pure_noise_with_and_without_conditions()
+    public void Checkpoints_log_validation_loss_and_the_estimate_from_pure_noise_with_and_without_conditions_and_on_training_clips()
     {
         // Given a short run with a held-out clip
         var run = Path.Combine(fixture.Root, "validated");
         Trainer.Run(Options(run, 4), NullProgress.Instance);
 
-        // Then every checkpoint's log line carries the three validation figures, and other lines none
+        // Then every checkpoint's log line carries the three validation figures and the estimate on training clips, and other lines none
         var log = File.ReadAllLines(Path.Combine(run, Trainer.LogFile))
             .Select(l => JsonSerializer.Deserialize<Trainer.LogEntry>(l, ModelConfig.JsonOptions)!).ToList();
         Assert.Equal([2, 4], log.Where(e => e.ValLoss is not null).Select(e => e.Step));
         Assert.All(log, e => Assert.Equal(e.ValLoss is null, e.ValFromNoise is null));
+        Assert.All(log, e => Assert.Equal(e.ValLoss is null, e.TrainFromNoise is null));
         Assert.All(log.Where(e => e.ValLoss is not null), e =>
         {
             Assert.InRange(e.ValFromNoise!.Value, 1e-6, 100);
             Assert.InRange(e.ValFromNoiseEmpty!.Value, 1e-6, 100);
+            Assert.InRange(e.TrainFromNoise!.Value, 1e-6, 100);
+            Assert.NotEqual(e.ValFromNoise!.Value, e.TrainFromNoise!.Value); // other clips, not the held-out ones again
         });
-        Assert.Contains("\"val_from_noise\"", File.ReadAllText(Path.Combine(run, Trainer.LogFile)), StringComparison.Ordinal);
+        var text = File.ReadAllText(Path.Combine(run, Trainer.LogFile));
+        Assert.Contains("\"val_from_noise\"", text, StringComparison.Ordinal);
+        Assert.Contains("\"train_from_noise\"", text, StringComparison.Ordinal);
     }
 
     [Fact]
