@@ -23,11 +23,11 @@ public static class TrainCommand
         var frameSize = new Option<int?>("--frame-size") { Description = "Frame side the visual encoder of a new run sees (shards prepared with the same --frame-size); extra stride-2 stages keep the preset's size. Default: the preset's." };
         var steps = new Option<int?>("--steps") { Description = $"Total optimizer steps of the run: the learning-rate schedule's length. Default: {defaults.Steps}; with --resume, the run's own." };
         var stopAt = new Option<int?>("--stop-at") { Description = "Stop after this step (checkpoint and package written there), keeping the schedule of --steps." };
-        var batch = new Option<int>("--batch") { Description = "Clips per step (short crops).", DefaultValueFactory = _ => defaults.BatchSize };
-        var lr = new Option<double>("--lr") { Description = "Peak learning rate (AdamW).", DefaultValueFactory = _ => defaults.LearningRate };
-        var warmup = new Option<int>("--warmup") { Description = "Warm-up steps.", DefaultValueFactory = _ => defaults.WarmupSteps };
+        var batch = new Option<int>("--batch") { Description = "Clips per step (short crops); a resumed run keeps its own.", DefaultValueFactory = _ => defaults.BatchSize };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate (AdamW); a resumed run keeps its own.", DefaultValueFactory = _ => defaults.LearningRate };
+        var warmup = new Option<int>("--warmup") { Description = "Warm-up steps; a resumed run keeps its own.", DefaultValueFactory = _ => defaults.WarmupSteps };
         var every = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => defaults.CheckpointEvery };
-        var seed = new Option<long>("--seed") { Description = "Seed of initialisation and of every random choice of training.", DefaultValueFactory = _ => defaults.Seed };
+        var seed = new Option<long>("--seed") { Description = "Seed of initialisation and of every random choice of training; a resumed run keeps its own.", DefaultValueFactory = _ => defaults.Seed };
         var json = CliOptions.Json();
         var cmd = new Command("train", "Train a generator with flow matching; checkpoints are atomic and --resume continues after a kill.")
         {

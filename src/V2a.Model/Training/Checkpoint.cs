@@ -25,6 +25,14 @@ public sealed record TrainingState
     /// <summary>Model id of the package a run from <c>--init-from</c> started from (its ledger is kept in the run
     /// folder as <see cref="Trainer.BaseLedgerFile"/>); null for a run from random weights.</summary>
     public string? StartedFrom { get; init; }
+
+    /// <summary>The run's schedule, which a resumed run keeps: peak learning rate, warm-up steps, clips per step. Null in
+    /// checkpoints written before they were recorded.</summary>
+    public double? PeakLearningRate { get; init; }
+
+    public int? WarmupSteps { get; init; }
+
+    public int? BatchSize { get; init; }
 }
 
 /// <summary>

@@ -56,6 +56,8 @@ public sealed record TrainOptions
 
     public long Seed { get; init; } = 1;
 
+    /// <summary>Continue the run in <see cref="RunDir"/> from its last checkpoint, with the run's own peak learning rate,
+    /// warm-up, batch and seed (these options are then ignored); <see cref="Steps"/> may lengthen or shorten its schedule.</summary>
     public bool Resume { get; init; }
 
     /// <summary>A model package whose weights (and architecture) a new run starts from instead of random ones; its
@@ -219,6 +221,13 @@ public static class Trainer
             ema.load_safetensors(Path.Combine(latest, Checkpoint.EmaFile));
             optimizer.load_state_dict(Path.Combine(latest, Checkpoint.OptimizerFile));
             state = Checkpoint.ReadState(latest) with { TotalSteps = o.Steps };
+
+            // A resumed run keeps its own schedule and seed (checkpoints before they were recorded: the options').
+            o = o with
+            {
+                LearningRate = state.PeakLearningRate ?? o.LearningRate, WarmupSteps = state.WarmupSteps ?? o.WarmupSteps,
+                BatchSize = state.BatchSize ?? o.BatchSize, Seed = state.Seed,
+            };
         }
 
         var logPath = Path.Combine(o.RunDir, LogFile);
@@ -340,6 +349,7 @@ public static class Trainer
             {
                 Step = step, SamplesSeen = samplesSeen, Seed = state.Seed, TotalSteps = o.Steps, LastLoss = lastLoss, ValLoss = lastVal,
                 TrainingSeconds = state.TrainingSeconds + clock.Elapsed.TotalSeconds, StartedFrom = state.StartedFrom,
+                PeakLearningRate = o.LearningRate, WarmupSteps = o.WarmupSteps, BatchSize = o.BatchSize,
             };
             Checkpoint.Write(o.RunDir, step, dir =>
             {

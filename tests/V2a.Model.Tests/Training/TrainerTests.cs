@@ -125,6 +125,29 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
+    public void A_resumed_run_keeps_its_own_learning_rate_warm_up_batch_and_seed_whatever_the_options_say()
+    {
+        // Given a run with its own peak learning rate, warm-up, batch and seed, stopped at step 3 of 6
+        TrainOptions Own(string run) => Options(run, 6) with { LearningRate = 3e-3, WarmupSteps = 1, BatchSize = 3, Seed = 11 };
+        var resumed = Path.Combine(fixture.Root, "own-schedule");
+        Trainer.Run(Own(resumed) with { StopAt = 3 }, NullProgress.Instance);
+
+        // When it is resumed with options that name other values (as the CLI's defaults would)
+        Trainer.Run(Options(resumed, 6) with { Resume = true }, NullProgress.Instance);
+
+        // Then it followed its own schedule (the log's learning rate) and holds the weights of its unbroken twin
+        var lr = File.ReadAllLines(Path.Combine(resumed, Trainer.LogFile))
+            .Select(l => JsonSerializer.Deserialize<Trainer.LogEntry>(l, ModelConfig.JsonOptions)!).Single(e => e.Step == 5).Lr;
+        Assert.Equal(Trainer.LearningRate(Own(resumed), 5), lr, 12);
+        var unbroken = Path.Combine(fixture.Root, "own-schedule-unbroken");
+        Trainer.Run(Own(unbroken), NullProgress.Instance);
+        using var scope = torch.NewDisposeScope();
+        var a = Safetensors.LoadStateDict(Path.Combine(unbroken, "ckpt-00000006", Checkpoint.EmaFile));
+        var b = Safetensors.LoadStateDict(Path.Combine(resumed, "ckpt-00000006", Checkpoint.EmaFile));
+        Assert.All(a.Keys, key => Assert.True(a[key].equal(b[key]).all().item<bool>(), $"{key} differs"));
+    }
+
+    [Fact]
     public void Checkpoints_log_validation_loss_and_the_estimate_from_pure_noise_with_and_without_conditions_and_on_training_clips()
     {
         // Given a short run with a held-out clip
