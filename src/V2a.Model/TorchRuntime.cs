@@ -101,7 +101,7 @@ public static class TorchRuntime
     /// <summary>
     /// glibc hands every block over 32 MB (its largest dynamic threshold) to mmap and back to the kernel when freed,
     /// so each sampling or training step maps its big activations afresh and the kernel zeroes them page by page:
-    /// 200,000 page faults a second while training the default here, a third of the time spent in the kernel. Blocks
+    /// 150,000–200,000 page faults a second while training the default here, a third of the time spent in the kernel. Blocks
     /// up to 1 GiB then come from the heap and are reused, and up to 1 GiB free at its top stays mapped (the dataset
     /// and other larger tensors are still mapped on their own). A user's MALLOC_MMAP_THRESHOLD_ or
     /// MALLOC_TRIM_THRESHOLD_ wins; elsewhere than glibc nothing changes.

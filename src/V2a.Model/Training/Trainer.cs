@@ -514,7 +514,8 @@ public static class Trainer
     private sealed record ValidationScores(double Loss, double FromNoise, double FromNoiseEmpty, double? Sync, double? OnsetAuc = null,
         double? OnsetF1 = null);
 
-    /// <summary>Over up to ValClips clips of <paramref name="clips"/> (the validation split; for TrainFromNoise the training split) (first window-length crop, first caption, no dropping, fixed
+    /// <summary>Over up to ValClips clips of <paramref name="clips"/> — the validation split, or the training split for
+    /// TrainFromNoise — (first window-length crop, first caption, no dropping, fixed
     /// noise and times, so checkpoints compare like with like): the mean loss, and the mean squared error of the
     /// clip's mel as estimated from pure noise (t = 0: x0 + v̂(x0, 0)) with its video and caption and with the
     /// empty conditions.</summary>
@@ -669,8 +670,9 @@ public static class Trainer
     /// rest on the validation clips (<see cref="Training.SyncLoss.Auc"/>; 0.5 is chance).</param>
     /// <param name="ValOnsetF1">The same head as a peak-picking onset detector, F1 within ±1 token (<see cref="Training.SyncLoss.PeakF1"/>).</param>
     /// <param name="TrainFromNoise">At checkpoints with a validation split: <paramref name="ValFromNoise"/>'s estimate on the
-    /// first training clips (same count, crop and noise). Well under ValFromNoise: the model has learned its training
-    /// clips more than the world they come from.</param>
+    /// first training clips (same count, crop and noise). They are other clips, some harder than others, so read the two
+    /// side by side over the checkpoints: a gap that opens as training goes on is the model learning its training clips
+    /// more than the world they come from.</param>
     public sealed record LogEntry(int Step, double Loss, double? ValLoss, double Lr, double GradNorm, double SamplesPerSecond,
         long SamplesSeen, double ElapsedSeconds, double? ValFromNoise = null, double? ValFromNoiseEmpty = null,
         double? SyncLoss = null, double? ValSync = null, double? ValOnsetAuc = null, double? ValOnsetF1 = null, double? TrainFromNoise = null);
