@@ -472,14 +472,14 @@ public static class Evaluator
         return (value, clock.Elapsed.TotalSeconds);
     }
 
+    /// <summary>Whether raw samples leave [-1, 1] somewhere (they would clip if written unnormalised).</summary>
+    private static bool LeavesUnitRange(float[] samples) => samples.Length > 0 && samples.Max(Math.Abs) > 1;
+
     /// <summary>
     /// <paramref name="samples"/> scaled by one gain to <paramref name="targetLufs"/> (−23 LUFS when the target
     /// is silent), peak at most −1 dBFS — what <see cref="Loudness.NormalizationGain"/> gives; unchanged for the
     /// oracle (<paramref name="isReal"/>), whose audio is the real clip at its own level.
     /// </summary>
-    /// <summary>Whether raw samples leave [-1, 1] somewhere (they would clip if written unnormalised).</summary>
-    private static bool LeavesUnitRange(float[] samples) => samples.Length > 0 && samples.Max(Math.Abs) > 1;
-
     internal static float[] LevelMatch(float[] samples, double targetLufs, int sampleRate, bool isReal)
     {
         if (isReal)
