@@ -19,6 +19,7 @@ public static class TrainCommand
         var sync = new Option<double?>("--sync-loss") { Description = "Weight of the auxiliary sync loss (an onset head on the video features) for a new run; default: the preset's." };
         var transient = new Option<double?>("--transient-weight") { Description = "Extra flow-matching loss weight on the ~100 ms after each rise of the real mel (frames there weigh up to 1 + this) for a new run; default: the preset's or package's (0)." };
         var mirror = new Option<double?>("--mirror") { Description = "Share of training clips whose frames are mirrored left to right, for a new run (0 … 1); default: the preset's (0)." };
+        var dropBoth = new Option<double?>("--drop-both") { Description = "Share of training clips that lose video and text together (the side guidance steers away from), on top of each one's own drop, for a new run (0 … 1); default: the preset's or package's (0)." };
         var events = new Option<int?>("--visual-events") { Description = "Channels of the visual encoder's event path for a fresh run (a temporal convolution per grid cell, the strongest cell per frame); 0: none. Default: the preset's (0). With --init-from it adds the path to a package without one, starting silent." };
         var frameSize = new Option<int?>("--frame-size") { Description = "Frame side the visual encoder of a new run sees (shards prepared with the same --frame-size); extra stride-2 stages keep the preset's size. Default: the preset's." };
         var steps = new Option<int?>("--steps") { Description = $"Total optimizer steps of the run: the learning-rate schedule's length. Default: {defaults.Steps}; with --resume, the run's own." };
@@ -31,7 +32,7 @@ public static class TrainCommand
         var json = CliOptions.Json();
         var cmd = new Command("train", "Train a generator with flow matching; checkpoints are atomic and --resume continues after a kill.")
         {
-            data, preset, output, resume, initFrom, sync, transient, mirror, events, frameSize, steps, stopAt, batch, lr, warmup, every, seed, json,
+            data, preset, output, resume, initFrom, sync, transient, mirror, dropBoth, events, frameSize, steps, stopAt, batch, lr, warmup, every, seed, json,
         };
         cmd.SetAction(parse =>
         {
@@ -45,6 +46,7 @@ public static class TrainCommand
                 SyncLossWeight = parse.GetValue(sync) is { } w && w < 0 ? throw new BadInputException(null, "--sync-loss must be >= 0") : parse.GetValue(sync),
                 TransientLossWeight = parse.GetValue(transient) is { } tw && (tw < 0 || !double.IsFinite(tw)) ? throw new BadInputException(null, "--transient-weight must be >= 0") : parse.GetValue(transient),
                 MirrorProbability = parse.GetValue(mirror) is { } m && (m < 0 || m > 1) ? throw new BadInputException(null, "--mirror must be between 0 and 1") : parse.GetValue(mirror),
+                BothDropProbability = parse.GetValue(dropBoth) is { } b && (b < 0 || b > 1) ? throw new BadInputException(null, "--drop-both must be between 0 and 1") : parse.GetValue(dropBoth),
                 VisualEventChannels = parse.GetValue(events) is { } e && e < 0 ? throw new BadInputException(null, "--visual-events must be >= 0") : parse.GetValue(events),
                 FrameSize = parse.GetValue(frameSize) is { } f ? Positive(f, "--frame-size") : null,
                 Steps = Positive(parse.GetValue(steps) ?? ScheduleOf(parse.GetValue(output)!, parse.GetValue(resume)) ?? defaults.Steps, "--steps"),

@@ -80,6 +80,10 @@ public sealed record TrainOptions
     /// overrides <see cref="ModelConfig.FrameFlipProbability"/>. Null keeps it; a resumed run keeps its checkpoint's.</summary>
     public double? MirrorProbability { get; init; }
 
+    /// <summary>Share of training clips that lose both conditions together, for a new run (fresh or --init-from):
+    /// overrides <see cref="ModelConfig.BothDropProbability"/>. Null keeps it; a resumed run keeps its checkpoint's.</summary>
+    public double? BothDropProbability { get; init; }
+
     /// <summary>Channels of the visual encoder's event path for a fresh run (<see cref="ModelConfig.VisualEventChannels"/>;
     /// 0 turns it off). Null: the preset's. With <see cref="InitFrom"/> it may add the path to a package that has none:
     /// the path's output starts at zero, so the run starts from the package's exact function. A resumed run keeps its
@@ -168,6 +172,11 @@ public static class Trainer
         if (latest is null && o.MirrorProbability is { } mirror)
         {
             config = config with { FrameFlipProbability = mirror };
+        }
+
+        if (latest is null && o.BothDropProbability is { } both)
+        {
+            config = config with { BothDropProbability = both };
         }
 
         CheckDataFits(config, manifest, o.DataDir);
@@ -280,8 +289,7 @@ public static class Trainer
                     var random = new Random(Seeds.Int(state.Seed, current, 1));
                     var generator = new Generator((ulong)Seeds.Mix(state.Seed, current, 2));
                     var batch = data.Batch(plan.Indices(samplesSeen, batchSize), seconds, config, random);
-                    var dropText = torch.rand(batchSize, generator: generator).LessThan(config.TextDropProbability).logical_or(batch.HasText.logical_not());
-                    var dropVisual = torch.rand(batchSize, generator: generator).LessThan(config.VisualDropProbability);
+                    var (dropText, dropVisual) = ConditionDrops(config, batch.HasText, generator);
                     var (lossTensor, _, syncTensor, _) = BatchLoss(net, batch, dropText, dropVisual, generator, device);
                     optimizer.zero_grad();
                     lossTensor.backward();
@@ -483,6 +491,24 @@ public static class Trainer
 
         var longCrop = Math.Min(config.WindowSeconds, clip);
         return (longCrop, Math.Max(1, (int)Math.Round(batchSize * shortCrop / longCrop)));
+    }
+
+    /// <summary>(B) masks of the clips whose text, and whose video, training replaces by the empty condition: each
+    /// dropped on its own at its rate, both together at <see cref="ModelConfig.BothDropProbability"/>; text also where
+    /// the clip has none. Draws nothing for the joint drop when its rate is 0, so runs made before it repeat exactly.</summary>
+    internal static (Tensor Text, Tensor Visual) ConditionDrops(ModelConfig config, Tensor hasText, Generator generator)
+    {
+        var n = hasText.shape[0];
+        var text = torch.rand(n, generator: generator).LessThan(config.TextDropProbability).logical_or(hasText.logical_not());
+        var visual = torch.rand(n, generator: generator).LessThan(config.VisualDropProbability);
+        if (config.BothDropProbability > 0)
+        {
+            var both = torch.rand(n, generator: generator).LessThan(config.BothDropProbability);
+            text = text.logical_or(both);
+            visual = visual.logical_or(both);
+        }
+
+        return (text, visual);
     }
 
     /// <summary>The loss to minimise (flow matching — weighted towards transients when the config says so and

@@ -259,19 +259,47 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
-    public void A_new_run_records_its_mirroring_and_a_resumed_run_keeps_it()
+    public void A_new_run_records_its_mirroring_and_joint_drop_and_a_resumed_run_keeps_them()
     {
-        // Given a fresh run asked to mirror half its clips
+        // Given a fresh run asked to mirror half its clips and to drop both conditions of a fifth of them
         var dir = Path.Combine(fixture.Root, "mirrored");
-        Trainer.Run(Options(dir, 2) with { MirrorProbability = 0.5 }, NullProgress.Instance);
+        Trainer.Run(Options(dir, 2) with { MirrorProbability = 0.5, BothDropProbability = 0.2 }, NullProgress.Instance);
 
-        // When it is resumed with another value
-        var result = Trainer.Run(Options(dir, 3) with { Resume = true, MirrorProbability = 0.1, WritePackage = true }, NullProgress.Instance);
+        // When it is resumed with other values
+        var result = Trainer.Run(Options(dir, 3) with { Resume = true, MirrorProbability = 0.1, BothDropProbability = 0.9, WritePackage = true },
+            NullProgress.Instance);
 
-        // Then its checkpoint and its package keep the run's own 0.5 (a resumed run does not change its recipe)
+        // Then its checkpoint, its package and its card keep the run's own values (a resumed run does not change its recipe)
         Assert.True(result.Resumed);
         using var model = SoundtrackModel.Load(result.PackageDir!);
         Assert.Equal(0.5, model.Config.FrameFlipProbability);
+        Assert.Equal(0.2, model.Config.BothDropProbability);
+        Assert.Contains("both together 20 %", File.ReadAllText(Path.Combine(result.PackageDir!, ModelPackage.CardFile)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_joint_drop_empties_both_conditions_of_its_share_of_clips_and_at_zero_draws_what_runs_before_it_drew()
+    {
+        var config = TestSupport.Debug(16) with { TextDropProbability = 0.15, VisualDropProbability = 0.1 };
+        const int n = 200_000;
+        var hasText = torch.ones(n, ScalarType.Bool);
+
+        // At rate 0: exactly the two independent draws runs made before the joint drop existed
+        var (text0, visual0) = Trainer.ConditionDrops(config, hasText, new Generator(7));
+        var old = new Generator(7);
+        Assert.True(text0.eq(torch.rand(n, generator: old).LessThan(0.15)).all().item<bool>());
+        Assert.True(visual0.eq(torch.rand(n, generator: old).LessThan(0.1)).all().item<bool>());
+        var bothShare0 = text0.logical_and(visual0).to(ScalarType.Float64).mean().item<double>();
+        Assert.Equal(0.015, bothShare0, 0.002);
+
+        // At 0.2: both empty in 1 − (1 − 0.015)(1 − 0.2) = 21.2 % of clips; each alone still at its own rate or above
+        var (text, visual) = Trainer.ConditionDrops(config with { BothDropProbability = 0.2 }, hasText, new Generator(7));
+        Assert.Equal(0.212, text.logical_and(visual).to(ScalarType.Float64).mean().item<double>(), 0.004);
+        Assert.Equal(1 - 0.85 * 0.8, text.to(ScalarType.Float64).mean().item<double>(), 0.004);
+
+        // A clip without text always has its text dropped
+        var (noText, _) = Trainer.ConditionDrops(config, torch.zeros(5, ScalarType.Bool), new Generator(7));
+        Assert.True(noText.all().item<bool>());
     }
 
     [Fact]
