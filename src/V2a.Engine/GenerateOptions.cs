@@ -21,6 +21,9 @@ public sealed record GenerateOptions
 
     public string? Negative { get; init; }
 
+    /// <summary>Words spoken in the video (<see cref="V2a.Model.Generation.GenerationRequest.Transcript"/>), or null.</summary>
+    public string? Transcript { get; init; }
+
     /// <summary>Number of candidate soundtracks, each with its own seed (seed, seed+1, ...).</summary>
     public int Candidates { get; init; } = 1;
 

@@ -111,7 +111,7 @@ public sealed class SoundtrackEngine : IDisposable
             var seed = firstSeed + paths.Index;
             var generationId = plan.Count == 1 ? requestId : $"{requestId}-{paths.Index + 1}";
             var candidateProgress = new CandidateProgress(progress, paths.Index, plan.Count);
-            var request = new GenerationRequest(options.Prompt, options.Negative, seed, steps, cfg) { NegativeStrength = negativeStrength };
+            var request = new GenerationRequest(options.Prompt, options.Negative, seed, steps, cfg) { NegativeStrength = negativeStrength, Transcript = options.Transcript };
             WatermarkPayload? payload = key is null ? null : WatermarkPayload.FromIds(_model.ModelId, generationId);
             var provenance = new ProvenanceInfo
             {
@@ -119,6 +119,7 @@ public sealed class SoundtrackEngine : IDisposable
                 ModelId = _model.ModelId,
                 Prompt = options.Prompt,
                 Negative = options.Negative,
+                Transcript = options.Transcript,
                 Seed = seed,
                 RoomToneDbfs = options.RoomTone ? RoomTone.DefaultLevelDbfs : null,
                 GenerationId = generationId,
@@ -209,6 +210,7 @@ public sealed class SoundtrackEngine : IDisposable
                     input = Path.GetFileName(options.InputPath),
                     prompt = options.Prompt,
                     negative = options.Negative,
+                    transcript = options.Transcript,
                     seed,
                     steps,
                     cfg,

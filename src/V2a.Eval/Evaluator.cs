@@ -146,7 +146,7 @@ public static class Evaluator
             var seeds = source.IgnoresRequests ? 1 : options.Seeds;
             for (var k = 0; k < seeds; k++)
             {
-                var (raw, seconds) = Timed(() => Fit(source.Generate(clip, new SoundRequest(clip.Caption, null, options.Seed + k)), real.Length));
+                var (raw, seconds) = Timed(() => Fit(source.Generate(clip, new SoundRequest(clip.Caption, null, options.Seed + k, clip.Transcript)), real.Length));
                 clipGenSeconds += seconds;
                 if (k == 0)
                 {
@@ -222,7 +222,7 @@ public static class Evaluator
             {
                 named = classes[c];
                 var words = SoundClasses.IsKnown(named) ? SoundClasses.Info(named).Description : named.Replace('_', ' ');
-                var (negativeRaw, s1) = Timed(() => Fit(source.Generate(clip, new SoundRequest(clip.Caption, words, options.Seed)), real.Length));
+                var (negativeRaw, s1) = Timed(() => Fit(source.Generate(clip, new SoundRequest(clip.Caption, words, options.Seed, clip.Transcript)), real.Length));
                 var withNegative = LevelMatch(negativeRaw, realLufs, audio.SampleRate, source.IgnoresRequests);
                 var (noPrompt, s2) = Timed(() => Generate(new SoundRequest(null, null, options.Seed)));
                 var (withPrompt, s3) = Timed(() => Generate(new SoundRequest(words, null, options.Seed)));

@@ -56,7 +56,7 @@ internal sealed class ModelSoundtrackSource : ISoundtrackSource
     {
         ArgumentNullException.ThrowIfNull(clip);
         ArgumentNullException.ThrowIfNull(request);
-        var r = new GenerationRequest(request.Prompt, request.Negative, request.Seed);
+        var r = new GenerationRequest(request.Prompt, request.Negative, request.Seed) { Transcript = request.Transcript };
         if (_steps is { } s)
         {
             r = r with { Steps = s };

@@ -12,12 +12,15 @@ public sealed record EvalClip(CorpusClip Meta, string VideoPath, string AudioPat
 
     public double Seconds => Meta.Seconds;
 
-    /// <summary>The prompt eval generates with: the clip's first caption, or none.</summary>
+    /// <summary>The prompt eval generates with: the clip's first caption, or none (with <see cref="Transcript"/>).</summary>
     public string? Caption => Meta.Captions.Count > 0 ? Meta.Captions[0] : null;
+
+    /// <summary>The words spoken in the clip (its annotation), given with the caption as training gave them; or none.</summary>
+    public string? Transcript => string.IsNullOrWhiteSpace(Meta.Transcript) ? null : Meta.Transcript;
 }
 
 /// <summary>One generation request: text conditions and the seed.</summary>
-public sealed record SoundRequest(string? Prompt, string? Negative, long Seed);
+public sealed record SoundRequest(string? Prompt, string? Negative, long Seed, string? Transcript = null);
 
 /// <summary>
 /// Where eval's soundtracks come from: the generator (a model package), or the corpus's own audio (the

@@ -219,17 +219,22 @@ public sealed class GenerateCliTests : IClassFixture<DebugModel>, IDisposable
     }
 
     [Fact]
-    public void A_negative_prompt_and_its_strength_are_recorded_and_a_bad_strength_is_refused()
+    public void A_negative_prompt_its_strength_and_a_transcript_are_recorded_and_a_bad_strength_is_refused()
     {
         var video = _media.Video("neg.mp4", seconds: 2);
         var folder = _media.PathOf("neg-cands");
 
-        var r = Generate(video, "-o", folder, "--negative", "rain", "--negative-strength", "2.5", "--seed", "3");
+        var r = Generate(video, "-o", folder, "--negative", "rain", "--negative-strength", "2.5", "--transcript", "See you at noon.", "--seed", "3");
 
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "candidate-1.json")));
         Assert.Equal("rain", settings.RootElement.GetProperty("negative").GetString());
         Assert.Equal(2.5, settings.RootElement.GetProperty("negative_strength").GetDouble());
+        Assert.Equal("See you at noon.", settings.RootElement.GetProperty("transcript").GetString());
+        var audio = Assert.Single(Directory.GetFiles(folder, "*.wav"));
+        var tags = TestMedia.Run("ffprobe", ["-v", "error", "-show_entries", "format_tags", "-of", "default=nw=1", audio]);
+        Assert.Contains("See you at noon.", tags, StringComparison.Ordinal);
+        Assert.Contains("See you at noon.", File.ReadAllText(audio + ".c2pa.json"), StringComparison.Ordinal);
 
         var bad = Generate(video, "-o", _media.PathOf("neg-bad.wav"), "--negative", "rain", "--negative-strength", "-1");
         Assert.Equal(ExitCodes.BadInput, bad.ExitCode);

@@ -23,6 +23,7 @@ public static class GenerateCommand
         };
         var prompt = new Option<string?>("--prompt") { Description = "What the soundtrack should contain, e.g. \"waves on rocks, gulls\"." };
         var negative = new Option<string?>("--negative") { Description = "What it should not contain, e.g. \"music\"." };
+        var transcript = new Option<string?>("--transcript") { Description = "Words spoken in the video, for speech: the model was trained on captions followed by their transcript, and makes speech only when given words." };
         var candidates = new Option<int>("--candidates", "-n") { Description = "How many candidate soundtracks (seeds seed, seed+1, ...).", DefaultValueFactory = _ => 1 };
         var seed = new Option<long?>("--seed") { Description = "Seed of the first candidate (default: random, reported)." };
         var steps = new Option<int?>("--steps") { Description = "Sampling steps (default: the model's)." };
@@ -43,7 +44,7 @@ public static class GenerateCommand
         var json = CliOptions.Json();
         var cmd = new Command("generate", "Generate soundtracks that fit a video.")
         {
-            input, output, prompt, negative, candidates, seed, steps, cfg, negativeStrength, model, original, noRoomTone, noWatermark, key, json,
+            input, output, prompt, negative, transcript, candidates, seed, steps, cfg, negativeStrength, model, original, noRoomTone, noWatermark, key, json,
         };
         cmd.SetAction(parse =>
         {
@@ -53,6 +54,7 @@ public static class GenerateCommand
                 OutputPath = parse.GetValue(output)!,
                 Prompt = parse.GetValue(prompt),
                 Negative = parse.GetValue(negative),
+                Transcript = parse.GetValue(transcript),
                 Candidates = parse.GetValue(candidates),
                 Seed = parse.GetValue(seed),
                 Steps = parse.GetValue(steps),

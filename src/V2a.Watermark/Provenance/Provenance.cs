@@ -21,6 +21,9 @@ public sealed record ProvenanceInfo
 
     public string? Negative { get; init; }
 
+    /// <summary>Words the soundtrack was asked to speak (the transcript given with the prompt), or null.</summary>
+    public string? Transcript { get; init; }
+
     public long Seed { get; init; }
 
     /// <summary>Level (RMS dBFS) of the room tone added under the generated soundtrack, or null when none was.</summary>
@@ -92,13 +95,16 @@ public static class Provenance
             [TagPrefix + "model"] = info.ModelId,
             [TagPrefix + "prompt"] = info.Prompt ?? "",
             [TagPrefix + "negative_prompt"] = info.Negative ?? "",
+            [TagPrefix + "transcript"] = info.Transcript ?? "",
             [TagPrefix + "seed"] = info.Seed.ToString(CultureInfo.InvariantCulture),
             [TagPrefix + "generation_id"] = info.GenerationId,
             [TagPrefix + "date"] = date,
             [TagPrefix + "watermark"] = watermark,
             ["comment"] = $"{AiGeneratedLabel}: {info.Tool} {info.Version}, model {info.ModelId}, generation {info.GenerationId}, "
                 + $"seed {info.Seed.ToString(CultureInfo.InvariantCulture)}, {date}; prompt \"{info.Prompt ?? ""}\"; "
-                + $"negative \"{info.Negative ?? ""}\"; watermark {watermark}",
+                + $"negative \"{info.Negative ?? ""}\"; "
+                + (info.Transcript is { } words ? $"transcript \"{words}\"; " : "")
+                + $"watermark {watermark}",
         };
         if (info.LedgerSha256 is { } ledger)
         {
@@ -137,6 +143,7 @@ public static class Provenance
             ["model"] = info.ModelId,
             ["prompt"] = info.Prompt,
             ["negativePrompt"] = info.Negative,
+            ["transcript"] = info.Transcript,
             ["seed"] = info.Seed,
             ["generationId"] = info.GenerationId,
             ["roomToneDbfs"] = info.RoomToneDbfs,

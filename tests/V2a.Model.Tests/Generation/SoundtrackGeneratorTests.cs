@@ -67,6 +67,28 @@ public class SoundtrackGeneratorTests(VideoFixture videos, ITestOutputHelper out
     }
 
     [Fact]
+    public void A_transcript_joins_the_prompt_as_training_composed_caption_and_speech()
+    {
+        // Given a model, a 3 s video and a prompt
+        using var model = TestSupport.RandomModel();
+        using var vocoder = new GriffinLimVocoder(model.Config.Audio, iterations: 4);
+        var generator = new SoundtrackGenerator(model, vocoder);
+        var request = new GenerationRequest("a man talks to the camera", null, Seed: 5, Steps: 2);
+        float[] Run(GenerationRequest r) => generator.Generate(videos.Short, 3, r, NullProgress.Instance).SelectMany(c => c).ToArray();
+
+        // When it is generated with the words spoken, and with the text training made of the same caption and transcript
+        var withWords = Run(request with { Transcript = "Where did you put the hat?" });
+        var composed = Run(request with { Prompt = "A man talks to the camera. speech: Where did you put the hat?" });
+
+        // Then the two are the same sound, and the words change it
+        Assert.Equal(composed, withWords);
+        Assert.NotEqual(Run(request), withWords);
+
+        // And words alone are a condition too ("speech: …", as a clip with a transcript and no caption was trained)
+        Assert.Equal(Run(request with { Prompt = "speech: hello" }), Run(request with { Prompt = null, Transcript = "hello" }));
+    }
+
+    [Fact]
     public void Thirty_second_video_gives_thirty_seconds_without_seams()
     {
         // Given a 30 s video and 8 s windows overlapping by 1 s (5 windows)
