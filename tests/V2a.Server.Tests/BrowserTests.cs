@@ -63,8 +63,9 @@ public sealed class BrowserTests : IClassFixture<TestVideosFixture>, IDisposable
         await DropFile(page, "#drop", video, "beach.mp4");
         await Expect(page.Locator("#file-name")).ToContainTextAsync("beach.mp4");
 
-        // ... with a prompt, two candidates and seed 7, and submitted
+        // ... with a prompt, words spoken, two candidates and seed 7, and submitted
         await page.FillAsync("#prompt", "waves on a pebble beach");
+        await page.FillAsync("#transcript", "Look at the waves.");
         await page.FillAsync("#candidates", "2");
         await page.FillAsync("#seed", "7");
         await Expect(page.Locator("#room-tone")).ToBeCheckedAsync();
@@ -75,6 +76,7 @@ public sealed class BrowserTests : IClassFixture<TestVideosFixture>, IDisposable
         await Expect(page.Locator("#job-progress .label")).ToContainTextAsync("generating", new() { Timeout = 20_000 });
         await Expect(page.Locator("#job-title")).ToHaveTextAsync("beach.mp4");
         await Expect(page.Locator("#job-meta")).ToContainTextAsync("no room tone");
+        await Expect(page.Locator("#job-meta")).ToContainTextAsync("saying “Look at the waves.”");
         Directory.CreateDirectory(ScreenshotDir);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDir, "job-running.png") });
 

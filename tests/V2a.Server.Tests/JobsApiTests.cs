@@ -22,12 +22,13 @@ public sealed class JobsApiTests : IClassFixture<TestVideosFixture>
         var video = _media.Video();
 
         // When a job with two candidates and seed 5 is submitted and finishes
-        using var response = await client.PostAsync("/api/jobs", Jobs.Form(video, new() { ["prompt"] = "rain on a tin roof", ["candidates"] = "2", ["seed"] = "5" }));
+        using var response = await client.PostAsync("/api/jobs", Jobs.Form(video, new() { ["prompt"] = "rain on a tin roof", ["transcript"] = "Mind the gap.", ["candidates"] = "2", ["seed"] = "5" }));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var created = JsonSerializer.Deserialize<Api.JobView>(await response.Content.ReadAsStringAsync(), Jobs.Json)!;
         Assert.Equal($"/api/jobs/{created.Id}", response.Headers.Location!.OriginalString);
         Assert.Equal("queued", created.Status);
         Assert.Equal("rain on a tin roof", created.Request.Prompt);
+        Assert.Equal("Mind the gap.", created.Request.Transcript);
         var done = (await Jobs.WaitDoneAsync(client, created.Id))!;
 
         // Then it is done with two candidates, seeds 5 and 6, each with its files
@@ -52,6 +53,7 @@ public sealed class JobsApiTests : IClassFixture<TestVideosFixture>
         using var manifest = JsonDocument.Parse(await client.GetStringAsync(c1.Manifest));
         Assert.Equal(6, manifest.RootElement.GetProperty("seed").GetInt64());
         Assert.Equal("rain on a tin roof", manifest.RootElement.GetProperty("prompt").GetString());
+        Assert.Equal("Mind the gap.", manifest.RootElement.GetProperty("transcript").GetString()); // reached the generator
 
         using var waveform = await client.GetAsync(c1.Waveform);
         Assert.Equal("image/png", waveform.Content.Headers.ContentType!.MediaType);

@@ -94,6 +94,7 @@ public sealed class ToneGenerator : ISoundtrackGenerator
                     toneHz = hz.ToString("0.###", CultureInfo.InvariantCulture),
                     prompt = options.Prompt,
                     negative = options.Negative,
+                    transcript = options.Transcript,
                     watermark = new { enabled = options.Watermark },
                 }));
                 results.Add(new CandidateResult(k, candidateSeed, generationId, paths.VideoPath, paths.AudioPath, paths.ManifestPath));

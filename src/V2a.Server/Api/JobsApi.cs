@@ -36,7 +36,7 @@ public static class JobsApi
         api.MapPost("/jobs", Submit)
             .WithName("CreateJob")
             .WithSummary("Submit a video (multipart/form-data) to generate candidate soundtracks for.")
-            .WithDescription("Fields: video (file, required), prompt, negative, candidates (1–max), seed (0–2^53−1; random when empty), "
+            .WithDescription("Fields: video (file, required), prompt, negative, transcript (words spoken in the video), candidates (1–max), seed (0–2^53−1; random when empty), "
                 + "steps, cfg. Needs the X-V2a-Request: 1 header unless authenticated with a Bearer token.")
             .Produces<JobView>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -290,7 +290,7 @@ public static class JobsApi
             };
         }
 
-        var known = new[] { "prompt", "negative", "candidates", "seed", "steps", "cfg", "negative_strength", "room_tone" };
+        var known = new[] { "prompt", "negative", "transcript", "candidates", "seed", "steps", "cfg", "negative_strength", "room_tone" };
         foreach (var name in form.Fields.Keys)
         {
             if (!known.Contains(name, StringComparer.OrdinalIgnoreCase))
@@ -305,6 +305,7 @@ public static class JobsApi
             InputFile = "",
             Prompt = Text("prompt"),
             Negative = Text("negative"),
+            Transcript = Text("transcript"),
             Candidates = (int)(Integer("candidates", 1, options.MaxCandidates) ?? 1),
 
             // No seed given: pick one now and store it, so a re-run after a restart generates the same candidates.

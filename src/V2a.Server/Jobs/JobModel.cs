@@ -40,6 +40,9 @@ public sealed record JobRequest
 
     public string? Negative { get; init; }
 
+    /// <summary>Words spoken in the video (<see cref="GenerateOptions.Transcript"/>); null for none and for jobs stored before it existed.</summary>
+    public string? Transcript { get; init; }
+
     public int Candidates { get; init; } = 1;
 
     /// <summary>Seed of the first candidate. Chosen at submission when the user gave none, so a re-run after a

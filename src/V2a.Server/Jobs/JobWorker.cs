@@ -156,6 +156,7 @@ public sealed class JobWorker(
             OutputPath = outDir,
             Prompt = request.Prompt,
             Negative = request.Negative,
+            Transcript = request.Transcript,
             Candidates = request.Candidates,
             Seed = request.Seed,
             Steps = request.Steps,

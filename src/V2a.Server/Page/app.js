@@ -69,7 +69,7 @@ function wireForm() {
   window.addEventListener('dragover', (e) => e.preventDefault());
   window.addEventListener('drop', (e) => e.preventDefault());
 
-  for (const name of ['prompt', 'negative']) {
+  for (const name of ['prompt', 'negative', 'transcript']) {
     const field = $(name), count = $(`${name}-count`);
     const update = () => {
       const max = state.config ? state.config.maxPromptChars : 500;
@@ -88,12 +88,12 @@ function submit(e) {
   if (!state.file) { error.textContent = 'Choose a video first.'; return; }
   const cfg = state.config;
   if (cfg && state.file.size > cfg.maxUploadBytes) { error.textContent = `The video is larger than ${mb(cfg.maxUploadBytes)}.`; return; }
-  for (const name of ['prompt', 'negative']) {
+  for (const name of ['prompt', 'negative', 'transcript']) {
     if (cfg && $(name).value.length > cfg.maxPromptChars) { error.textContent = `The ${name} is longer than ${cfg.maxPromptChars} characters.`; return; }
   }
 
   const form = new FormData();
-  for (const name of ['prompt', 'negative', 'candidates', 'seed', 'steps']) {
+  for (const name of ['prompt', 'negative', 'transcript', 'candidates', 'seed', 'steps']) {
     const v = $(name).value.trim();
     if (v !== '') form.append(name, v);
   }
@@ -213,6 +213,7 @@ function renderJob(job) {
   const bits = [
     r.prompt ? `“${r.prompt}”` : 'no prompt',
     r.negative ? `not “${r.negative}”` : null,
+    r.transcript ? `saying “${r.transcript}”` : null,
     `${r.candidates} candidate${r.candidates > 1 ? 's' : ''}`,
     `seed ${r.seed}`,
     r.steps ? `${r.steps} steps` : null,
