@@ -103,6 +103,7 @@ public sealed class SoundtrackEngine : IDisposable
         var key = options.Watermark ? WatermarkKey.Resolve(options.WatermarkKey) : null;
         var rate = _model.Config.Audio.SampleRate;
         var requestId = NewId();
+        var transcript = string.IsNullOrWhiteSpace(options.Transcript) ? null : options.Transcript.Trim(); // blank: no words, none recorded
         string? inputSha256 = null; // hashed once, at the first manifest, for every candidate
         var results = new List<CandidateResult>(plan.Count);
         foreach (var paths in plan)
@@ -111,7 +112,7 @@ public sealed class SoundtrackEngine : IDisposable
             var seed = firstSeed + paths.Index;
             var generationId = plan.Count == 1 ? requestId : $"{requestId}-{paths.Index + 1}";
             var candidateProgress = new CandidateProgress(progress, paths.Index, plan.Count);
-            var request = new GenerationRequest(options.Prompt, options.Negative, seed, steps, cfg) { NegativeStrength = negativeStrength, Transcript = options.Transcript };
+            var request = new GenerationRequest(options.Prompt, options.Negative, seed, steps, cfg) { NegativeStrength = negativeStrength, Transcript = transcript };
             WatermarkPayload? payload = key is null ? null : WatermarkPayload.FromIds(_model.ModelId, generationId);
             var provenance = new ProvenanceInfo
             {
@@ -119,7 +120,7 @@ public sealed class SoundtrackEngine : IDisposable
                 ModelId = _model.ModelId,
                 Prompt = options.Prompt,
                 Negative = options.Negative,
-                Transcript = options.Transcript,
+                Transcript = transcript,
                 Seed = seed,
                 RoomToneDbfs = options.RoomTone ? RoomTone.DefaultLevelDbfs : null,
                 GenerationId = generationId,
@@ -210,7 +211,7 @@ public sealed class SoundtrackEngine : IDisposable
                     input = Path.GetFileName(options.InputPath),
                     prompt = options.Prompt,
                     negative = options.Negative,
-                    transcript = options.Transcript,
+                    transcript,
                     seed,
                     steps,
                     cfg,

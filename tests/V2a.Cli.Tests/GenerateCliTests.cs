@@ -24,7 +24,7 @@ public sealed class GenerateCliTests : IClassFixture<DebugModel>, IDisposable
         var video = _media.Video("in.mp4", seconds: 3, audio: false);
         var output = _media.PathOf("out.mp4");
 
-        var r = Generate(video, "-o", output, "--seed", "5", "--prompt", "a ball bounces", "--json");
+        var r = Generate(video, "-o", output, "--seed", "5", "--prompt", "a ball bounces", "--transcript", "  ", "--json");
 
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(TestMedia.VideoPacketHash(video), TestMedia.VideoPacketHash(output));
@@ -34,6 +34,7 @@ public sealed class GenerateCliTests : IClassFixture<DebugModel>, IDisposable
         var tags = TestMedia.Run("ffprobe", ["-v", "error", "-show_entries", "format_tags", "-of", "default=nw=1", output]);
         Assert.Contains("v2a_seed=5", tags);
         Assert.Contains("v2a_prompt=a ball bounces", tags);
+        Assert.DoesNotContain("transcript \"", tags, StringComparison.Ordinal); // blank words are no words
         using var manifest = JsonDocument.Parse(File.ReadAllText(output + ".c2pa.json"));
         var text = manifest.RootElement.ToString();
         Assert.Contains("compositeWithTrainedAlgorithmicMedia", text);
