@@ -43,6 +43,25 @@ public static class BatchGenerator
     public static readonly string[] InputExtensions =
         [".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts", ".flv", ".wmv", ".ogv", ".gif", ".3gp", ".mxf", ".dv", ".h264", ".hevc"];
 
+    /// <summary>Suffix of the text file beside a video that holds the words spoken in it (NAME.transcript.txt for
+    /// NAME.mp4): in a batch each video gets its own words, where one --transcript would give all of them the same.</summary>
+    public const string TranscriptSuffix = ".transcript.txt";
+
+    /// <summary>The words in <paramref name="video"/>'s transcript file (<see cref="TranscriptSuffix"/>), or null when
+    /// it has none.</summary>
+    public static string? TranscriptBeside(string video)
+    {
+        var path = Path.Combine(Path.GetDirectoryName(video) ?? ".", Path.GetFileNameWithoutExtension(video) + TranscriptSuffix);
+        try
+        {
+            return File.Exists(path) ? File.ReadAllText(path) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BadInputException(path, $"cannot be read: {e.Message}");
+        }
+    }
+
     /// <summary>The folder's videos in name order, and how many other files it holds.</summary>
     public static (IReadOnlyList<string> Videos, int Others) Inputs(string folder)
     {
@@ -117,7 +136,7 @@ public static class BatchGenerator
                 }
                 else
                 {
-                    var result = engine.Generate(template with { InputPath = input, OutputPath = output },
+                    var result = engine.Generate(template with { InputPath = input, OutputPath = output, Transcript = template.Transcript ?? TranscriptBeside(input) },
                         new FileProgress(progress, i, videos.Count, Path.GetFileName(input)), cancellationToken, info);
                     item = new BatchItem(input, BatchStatus.Generated, planned, Result: result);
                 }

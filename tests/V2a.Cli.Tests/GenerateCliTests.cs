@@ -167,6 +167,7 @@ public sealed class GenerateCliTests : IClassFixture<DebugModel>, IDisposable
         File.Copy(_media.Video("two.mkv", seconds: 1, audio: false), Path.Combine(inDir, "two.mkv"));
         File.Copy(_media.Bad("random"), Path.Combine(inDir, "broken.mp4"));
         File.WriteAllText(Path.Combine(inDir, "notes.txt"), "shot list");
+        File.WriteAllText(Path.Combine(inDir, "one.transcript.txt"), "Catch the ball!\n");
         var outDir = _media.PathOf("batch-out");
 
         // When it is scored into a new folder
@@ -177,10 +178,14 @@ public sealed class GenerateCliTests : IClassFixture<DebugModel>, IDisposable
         var failure = Assert.Single(first.Stderr.Split('\n'), l => l.StartsWith("v2a: ", StringComparison.Ordinal));
         Assert.Contains("broken.mp4", failure, StringComparison.Ordinal);
         Assert.Contains("3 video(s): 2 generated, 0 done before, 1 failed", first.Stdout, StringComparison.Ordinal);
-        Assert.Contains("1 other file(s) left alone", first.Stdout, StringComparison.Ordinal);
+        Assert.Contains("2 other file(s) left alone", first.Stdout, StringComparison.Ordinal);
         string[] outputs = ["one.mp4", "one.mp4.c2pa.json", "two.mkv", "two.mkv.c2pa.json"];
         Assert.Equal(outputs, Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal("opus", Assert.Single(MediaProbe.Probe(Path.Combine(outDir, "two.mkv")).Audio).Codec);
+
+        // And the video with a transcript file beside it was given its words, the other none
+        Assert.Contains("\"Catch the ball!\"", File.ReadAllText(Path.Combine(outDir, "one.mp4.c2pa.json")), StringComparison.Ordinal);
+        Assert.Contains("\"transcript\": null", File.ReadAllText(Path.Combine(outDir, "two.mkv.c2pa.json")), StringComparison.Ordinal);
 
         // When one output is lost (as if interrupted before it) and the same command runs again
         var kept = File.GetLastWriteTimeUtc(Path.Combine(outDir, "one.mp4"));
