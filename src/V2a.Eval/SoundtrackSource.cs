@@ -16,7 +16,7 @@ public sealed record EvalClip(CorpusClip Meta, string VideoPath, string AudioPat
     public string? Caption => Meta.Captions.Count > 0 ? Meta.Captions[0] : null;
 
     /// <summary>The words spoken in the clip (its annotation), given with the caption as training gave them; or none.</summary>
-    public string? Transcript => string.IsNullOrWhiteSpace(Meta.Transcript) ? null : Meta.Transcript;
+    public string? Transcript => Meta.Transcript;
 }
 
 /// <summary>One generation request: text conditions and the seed.</summary>

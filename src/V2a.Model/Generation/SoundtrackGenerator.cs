@@ -283,7 +283,7 @@ public sealed class SoundtrackGenerator
         var device = frames.device;
         using var noGrad = torch.no_grad();
         var l = config.TextMaxTokens;
-        var pos = _model.Tokenizer.Encode(string.IsNullOrWhiteSpace(request.Transcript) ? request.Prompt : TextTokenizer.ComposeText(request.Prompt, request.Transcript), l);
+        var pos = _model.Tokenizer.Encode(TextTokenizer.ComposeText(request.Prompt, request.Transcript), l); // as training composed its texts
         var neg = _model.Tokenizer.Encode(request.Negative, l);
         var ids = new long[2 * l];
         for (var i = 0; i < pos.Length; i++)
