@@ -123,6 +123,17 @@ public sealed record ModelConfig
     /// onset strength the head learned nothing in 750 steps (models/default/MODEL_CARD.md).</summary>
     public double SyncLossWeight { get; init; }
 
+    /// <summary>Weight of the auxiliary event-class loss (0: none, and no class head in the network). With a weight, a
+    /// linear head reads the same frame-aligned visual features as the onset head and is trained to name, at each audio
+    /// token, the classes of the on-screen events sounding there (<see cref="EventClasses"/>; multi-label logistic loss,
+    /// <see cref="Training.EventClassLoss"/>): the video side is taught what is happening, not only when — a copper ball's
+    /// ring, not a rubber knock. Not used when generating.</summary>
+    public double EventClassLossWeight { get; init; }
+
+    /// <summary>The classes the event-class head names, in the order of its outputs (the shards' manifest's); null
+    /// without a head.</summary>
+    public string[]? EventClasses { get; init; }
+
     /// <summary>Extra weight of the flow-matching loss on transients (0: none, every mel frame counts the same): frames
     /// within about 100 ms after a rise of the real mel weigh up to 1 + this
     /// (<see cref="FlowMatching.FlowMatchingLoss.TransientWeights"/>), so the short impacts whose materials the model

@@ -17,6 +17,7 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
         var initFrom = new Option<string?>("--init-from") { Description = "Start a new run from a model package's weights (same architecture, prepared with the same vocabulary) instead of random ones." };
         var sync = new Option<double?>("--sync-loss") { Description = "Weight of the auxiliary sync loss (an onset head on the video features) for a new run; default: the preset's." };
+        var classLoss = new Option<double?>("--class-loss") { Description = "Weight of the auxiliary event-class loss (a head on the video features naming the on-screen events sounding at each token; shards from 'v2a data prepare' with event annotations) for a new run; default: the preset's or package's (0)." };
         var transient = new Option<double?>("--transient-weight") { Description = "Extra flow-matching loss weight on the ~100 ms after each rise of the real mel (frames there weigh up to 1 + this) for a new run; default: the preset's or package's (0)." };
         var mirror = new Option<double?>("--mirror") { Description = "Share of training clips whose frames are mirrored left to right, for a new run (0 … 1); default: the preset's (0)." };
         var dropBoth = new Option<double?>("--drop-both") { Description = "Share of training clips that lose video and text together (the side guidance steers away from), on top of each one's own drop, for a new run (0 … 1); default: the preset's or package's (0)." };
@@ -32,7 +33,7 @@ public static class TrainCommand
         var json = CliOptions.Json();
         var cmd = new Command("train", "Train a generator with flow matching; checkpoints are atomic and --resume continues after a kill.")
         {
-            data, preset, output, resume, initFrom, sync, transient, mirror, dropBoth, events, frameSize, steps, stopAt, batch, lr, warmup, every, seed, json,
+            data, preset, output, resume, initFrom, sync, classLoss, transient, mirror, dropBoth, events, frameSize, steps, stopAt, batch, lr, warmup, every, seed, json,
         };
         cmd.SetAction(parse =>
         {
@@ -44,6 +45,7 @@ public static class TrainCommand
                 Resume = parse.GetValue(resume),
                 InitFrom = parse.GetValue(initFrom),
                 SyncLossWeight = parse.GetValue(sync) is { } w && w < 0 ? throw new BadInputException(null, "--sync-loss must be >= 0") : parse.GetValue(sync),
+                EventClassLossWeight = parse.GetValue(classLoss) is { } cw && (cw < 0 || !double.IsFinite(cw)) ? throw new BadInputException(null, "--class-loss must be >= 0") : parse.GetValue(classLoss),
                 TransientLossWeight = parse.GetValue(transient) is { } tw && (tw < 0 || !double.IsFinite(tw)) ? throw new BadInputException(null, "--transient-weight must be >= 0") : parse.GetValue(transient),
                 MirrorProbability = parse.GetValue(mirror) is { } m && (m < 0 || m > 1) ? throw new BadInputException(null, "--mirror must be between 0 and 1") : parse.GetValue(mirror),
                 BothDropProbability = parse.GetValue(dropBoth) is { } b && (b < 0 || b > 1) ? throw new BadInputException(null, "--drop-both must be between 0 and 1") : parse.GetValue(dropBoth),

@@ -10,6 +10,9 @@ internal sealed record CorpusMetaEvent
 
     public double TStart { get; init; }
 
+    /// <summary>When it ends; null (old corpora) counts as one mel frame after its start.</summary>
+    public double? TEnd { get; init; }
+
     public bool OnScreen { get; init; }
 }
 

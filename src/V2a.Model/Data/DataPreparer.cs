@@ -58,7 +58,9 @@ public sealed record DataPrepareOptions
 /// frames (N, F, S, S, 3) uint8 RGB; video_frames (N) int32; text (N, K, L) int32 compact ids (0 = pad);
 /// text_count (N) int32 texts per clip (0 = none); onsets (N, T) uint8, 1 on the mel frame where an annotated
 /// on-screen event of <see cref="DataPrepareOptions.OnsetClasses"/> starts; onsets_annotated (N) uint8, 1 when the
-/// clip's meta lists its events at all (else its onsets row says nothing).
+/// clip's meta lists its events at all (else its onsets row says nothing); event_classes (N, T) int64, bit k set on the
+/// mel frames where an on-screen event of class k of the manifest's <see cref="ShardManifest.EventClasses"/> sounds
+/// (from its start to its end) — the targets of the event-class head (<see cref="ModelConfig.EventClassLossWeight"/>).
 /// </summary>
 public static class DataPreparer
 {
@@ -112,6 +114,15 @@ public static class DataPreparer
             : TextTokenizer.Build(train.SelectMany(c => c.Texts(o.TextsPerClip)), o.MaxVocab);
         tokenizer.Save(Path.Combine(o.OutDir, ShardManifest.VocabFileName));
 
+        // Every annotated class, in ordinal order (at most 64: one bit each of an int64 per mel frame).
+        var eventClasses = clips.SelectMany(c => c.Events ?? []).Select(e => e.Class).OfType<string>().Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal).ToArray();
+        if (eventClasses.Length > 64)
+        {
+            throw new BadInputException(Path.Combine(o.CorpusDir, "meta.jsonl"), $"annotates {eventClasses.Length} event classes; the shards hold at most 64");
+        }
+
+        var classIndex = eventClasses.Select((name, k) => (name, k)).ToDictionary(p => p.name, p => p.k, StringComparer.Ordinal);
         var staging = Path.Combine(o.OutDir, ".staging");
         if (Directory.Exists(staging))
         {
@@ -133,7 +144,7 @@ public static class DataPreparer
                 var decoded = new DecodedClip[part.Count];
                 Parallel.For(0, part.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancel }, i =>
                 {
-                    decoded[i] = Decode(o, part[i], clipSeconds, melFrames, videoFrames, tokenizer);
+                    decoded[i] = Decode(o, part[i], clipSeconds, melFrames, videoFrames, tokenizer, classIndex);
                     var n = Interlocked.Increment(ref done);
                     progress.Report("preparing", n, total, part[i].Id);
                 });
@@ -199,12 +210,14 @@ public static class DataPreparer
             Shards = shards,
             OnsetRule = o.OnsetClasses is null ? "every on-screen event"
                 : $"on-screen events of: {string.Join(", ", o.OnsetClasses.Order(StringComparer.Ordinal))}",
+            EventClasses = eventClasses.Length == 0 ? null : eventClasses,
         };
         manifest.Save(o.OutDir);
         return manifest;
     }
 
-    private sealed record DecodedClip(float[] Mel, int ValidMelFrames, byte[] Frames, int ValidVideoFrames, int[][] Texts, byte[] Onsets, bool Annotated);
+    private sealed record DecodedClip(float[] Mel, int ValidMelFrames, byte[] Frames, int ValidVideoFrames, int[][] Texts, byte[] Onsets, bool Annotated,
+        long[] EventBits);
 
     /// <summary>Mel-frame flags of the clip's annotated on-screen onsets (frame = round(t · frames per second)); events
     /// past the clip's stored length are dropped.</summary>
@@ -228,8 +241,32 @@ public static class DataPreparer
         return flags;
     }
 
+    /// <summary>Per mel frame, the bits of the classes (<paramref name="classIndex"/>) of the on-screen events sounding
+    /// there: from round(start · frames per second) to round(end · frames per second), at least one frame; frames past
+    /// the clip's stored length are dropped.</summary>
+    internal static long[] EventBits(CorpusMetaClip clip, IReadOnlyDictionary<string, int> classIndex, AudioSettings audio, int melFrames)
+    {
+        var bits = new long[melFrames];
+        foreach (var e in clip.Events ?? [])
+        {
+            if (!e.OnScreen || e.Class is null || !classIndex.TryGetValue(e.Class, out var k))
+            {
+                continue;
+            }
+
+            var first = (int)Math.Round(e.TStart * audio.FramesPerSecond);
+            var last = Math.Max(first, (int)Math.Round((e.TEnd ?? e.TStart) * audio.FramesPerSecond) - 1);
+            for (var m = Math.Max(0, first); m <= Math.Min(last, melFrames - 1); m++)
+            {
+                bits[m] |= 1L << k;
+            }
+        }
+
+        return bits;
+    }
+
     private static DecodedClip Decode(DataPrepareOptions o, CorpusMetaClip clip, double clipSeconds, int melFrames, int videoFrames,
-        TextTokenizer tokenizer)
+        TextTokenizer tokenizer, IReadOnlyDictionary<string, int> classIndex)
     {
         var audioPath = Path.Combine(o.CorpusDir, clip.Audio);
         var videoPath = Path.Combine(o.CorpusDir, clip.Video);
@@ -269,7 +306,8 @@ public static class DataPreparer
         }
 
         var texts = clip.Texts(o.TextsPerClip).Select(t => tokenizer.Encode(t, o.TextMaxTokens)).Where(t => t.Length > 0).ToArray();
-        return new DecodedClip(mel, validMel, frames, got, texts, OnsetFlags(clip, o.OnsetClasses, o.Audio, melFrames), clip.Events is not null);
+        return new DecodedClip(mel, validMel, frames, got, texts, OnsetFlags(clip, o.OnsetClasses, o.Audio, melFrames), clip.Events is not null,
+            EventBits(clip, classIndex, o.Audio, melFrames));
     }
 
     private static void WriteShard(string path, DecodedClip[] clips, int melFrames, int videoFrames, DataPrepareOptions o)
@@ -298,6 +336,7 @@ public static class DataPreparer
             ["text_count"] = torch.tensor(clips.Select(c => c.Texts.Length).ToArray()),
             ["onsets"] = torch.tensor(clips.SelectMany(c => c.Onsets).ToArray(), [n, melFrames]),
             ["onsets_annotated"] = torch.tensor(clips.Select(c => (byte)(c.Annotated ? 1 : 0)).ToArray()),
+            ["event_classes"] = torch.tensor(clips.SelectMany(c => c.EventBits).ToArray(), [n, melFrames]),
         };
         AtomicFile.Write(path, stream => Safetensors.SaveStateDict(stream, dict, leaveOpen: true));
     }

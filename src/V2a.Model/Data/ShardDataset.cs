@@ -13,8 +13,10 @@ namespace V2a.Model.Data;
 /// <param name="HasText">(B) bool, false for clips without any caption or transcript.</param>
 /// <param name="Onsets">(B, T) float32, 1 on mel frames where an annotated on-screen onset starts; null when the shards have none.</param>
 /// <param name="OnsetsAnnotated">(B) bool, true for clips whose events were annotated (their onsets row is the truth); null with <paramref name="Onsets"/>.</param>
+/// <param name="EventClasses">(B, T, C) float32, 1 where an on-screen event of class c sounds on mel frame t (classes as the
+/// manifest's <see cref="ShardManifest.EventClasses"/>); null when the shards have none. Annotated rows as <paramref name="OnsetsAnnotated"/>.</param>
 public sealed record TrainingBatch(Tensor Mel, Tensor Frames, Tensor TextIds, Tensor TextMask, Tensor HasText, SequenceConfig Sequence,
-    Tensor? Onsets = null, Tensor? OnsetsAnnotated = null)
+    Tensor? Onsets = null, Tensor? OnsetsAnnotated = null, Tensor? EventClasses = null)
 {
     public long Size => Mel.shape[0];
 }
@@ -33,10 +35,12 @@ public sealed class ShardDataset : IDisposable
     private readonly int[] _textCount;   // texts per clip
     private readonly Tensor? _onsets;    // (N, T) uint8, or null (shards without onset targets)
     private readonly bool[] _annotated;  // per clip: its events were annotated
+    private readonly long[][]? _events;  // per clip, per mel frame: bits of the on-screen event classes sounding, or null
 
     private ShardDataset(ShardManifest manifest, string split, Tensor mel, Tensor frames, Tensor text, int[] melFrames, int[] textCount,
-        IReadOnlyList<string> ids, Tensor? onsets, bool[] annotated)
+        IReadOnlyList<string> ids, Tensor? onsets, bool[] annotated, long[][]? events)
     {
+        _events = events;
         _onsets = onsets;
         _annotated = annotated;
         Manifest = manifest;
@@ -79,6 +83,8 @@ public sealed class ShardDataset : IDisposable
         var ids = new List<string>();
         var annotated = new List<bool>();
         var withOnsets = 0;
+        var events = new List<long[]>();
+        var withEvents = 0;
         foreach (var shard in shards)
         {
             var path = Path.Combine(shardsDir, shard.File);
@@ -106,6 +112,18 @@ public sealed class ShardDataset : IDisposable
                 withOnsets++;
             }
 
+            if (dict.TryGetValue("event_classes", out var ev))
+            {
+                var frames = (int)ev.shape[1];
+                var all = ev.data<long>().ToArray();
+                for (var r = 0; r < n; r++)
+                {
+                    events.Add(all.AsSpan(r * frames, frames).ToArray());
+                }
+
+                withEvents++;
+            }
+
             foreach (var t in dict.Values)
             {
                 t.Dispose();
@@ -119,8 +137,13 @@ public sealed class ShardDataset : IDisposable
             throw new BadInputException(shardsDir, "mixes shards with and without onset targets; run 'v2a data prepare' again");
         }
 
+        if (withEvents != 0 && (withEvents != shards.Count || withOnsets != shards.Count))
+        {
+            throw new BadInputException(shardsDir, "mixes shards with and without event classes; run 'v2a data prepare' again");
+        }
+
         return new ShardDataset(manifest, split, mel.Result, frame.Result, text.Result, [.. melFrames], [.. textCount], ids,
-            withOnsets == 0 ? null : onset.Result, [.. annotated]);
+            withOnsets == 0 ? null : onset.Result, [.. annotated], withEvents == 0 ? null : [.. events]);
     }
 
     /// <summary>Rows of one tensor gathered from the shards into a single tensor allocated on the first shard.</summary>
@@ -159,6 +182,8 @@ public sealed class ShardDataset : IDisposable
         var onsets = new List<Tensor>();
         var hasText = new bool[indices.Count];
         var annotated = new bool[indices.Count];
+        var classCount = Manifest.EventClasses?.Count ?? 0;
+        var eventTargets = _events is null ? null : new float[indices.Count * seq.MelFrames * classCount];
         for (var b = 0; b < indices.Count; b++)
         {
             var i = indices[b];
@@ -176,6 +201,23 @@ public sealed class ShardDataset : IDisposable
                 annotated[b] = _annotated[i];
             }
 
+            if (eventTargets is not null)
+            {
+                // Bits to (T, C) flags; past the stored end nothing sounds.
+                var bits = _events![i];
+                for (var t = 0; t < seq.MelFrames && (unit * melPerAlign) + t < bits.Length; t++)
+                {
+                    var word = bits[(unit * melPerAlign) + t];
+                    for (var c = 0; word != 0 && c < classCount; c++)
+                    {
+                        if ((word & (1L << c)) != 0)
+                        {
+                            eventTargets[(((b * seq.MelFrames) + t) * classCount) + c] = 1;
+                        }
+                    }
+                }
+            }
+
             var clipFrames = Crop(_frames[i], 0, unit * videoPerAlign, seq.VideoFrames, totalVideo); // (F, S, S, 3)
             var k = _textCount[i] == 0 ? 0 : random is null ? 0 : random.Next(_textCount[i]);
             // Mirror augmentation (drawn only when enabled, so runs without it keep their random sequence).
@@ -187,7 +229,8 @@ public sealed class ShardDataset : IDisposable
 
         var ids = torch.stack(texts).to_type(ScalarType.Int64);
         return new TrainingBatch(torch.stack(mels).to_type(ScalarType.Float32), torch.stack(frames), ids, ids.NotEqual(TextTokenizer.PadId), torch.tensor(hasText), seq,
-            _onsets is null ? null : torch.stack(onsets).to_type(ScalarType.Float32), _onsets is null ? null : torch.tensor(annotated));
+            _onsets is null ? null : torch.stack(onsets).to_type(ScalarType.Float32), _onsets is null ? null : torch.tensor(annotated),
+            eventTargets is null ? null : torch.tensor(eventTargets, [indices.Count, seq.MelFrames, classCount]));
     }
 
     /// <summary>length items of x along dim from start; past the stored end the last item repeats

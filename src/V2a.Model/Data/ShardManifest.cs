@@ -54,6 +54,10 @@ public sealed record ShardManifest
     /// <summary>Which annotated events became onset targets (the shards' onsets tensor); null for shards made before it existed.</summary>
     public string? OnsetRule { get; init; }
 
+    /// <summary>The annotated event classes, bit k of the shards' event_classes tensor naming the k-th; null for shards
+    /// made before it existed, or of a corpus without event annotations.</summary>
+    public IReadOnlyList<string>? EventClasses { get; init; }
+
     public IEnumerable<string> ClipIds(string split) => Shards.Where(s => s.Split == split).SelectMany(s => s.Clips);
 
     public static ShardManifest Load(string shardsDir)

@@ -80,6 +80,7 @@ public sealed class SoundtrackNetwork : nn.Module
     private readonly Linear final_adaln;
     private readonly Linear out_proj;
     private readonly Linear? onset_head;
+    private readonly Linear? class_head;
 
     private readonly Dictionary<(int N, int F, string Device), Tensor> _interpolation = [];
 
@@ -117,6 +118,11 @@ public sealed class SoundtrackNetwork : nn.Module
         if (config.SyncLossWeight > 0)
         {
             onset_head = nn.Linear(d, 1);
+        }
+
+        if (config.EventClassLossWeight > 0 && config.EventClasses is { Length: > 0 } classes)
+        {
+            class_head = nn.Linear(d, classes.Length);
         }
 
         RegisterComponents();
@@ -212,6 +218,21 @@ public sealed class SoundtrackNetwork : nn.Module
         }
 
         return onset_head.forward(conditions.SyncFeatures).squeeze(-1);
+    }
+
+    /// <summary>True when the network has the event-class head (config EventClassLossWeight &gt; 0 with EventClasses).</summary>
+    public bool HasClassHead => class_head is not null;
+
+    /// <summary>The event-class head's logits for each audio token, from the video alone: (B, N, C), C =
+    /// config.EventClasses — "an on-screen event of class c sounds here".</summary>
+    public Tensor PredictEventClasses(ConditionSet conditions)
+    {
+        if (class_head is null)
+        {
+            throw new InvalidOperationException("this network has no event-class head (its config's event_class_loss_weight is 0)");
+        }
+
+        return class_head.forward(conditions.SyncFeatures);
     }
 
     /// <summary>Predicted velocity dx/dt at time t.</summary>

@@ -68,6 +68,11 @@ public sealed record TrainOptions
     /// package's <see cref="ModelConfig.SyncLossWeight"/>. Null keeps it; a resumed run keeps its checkpoint's.</summary>
     public double? SyncLossWeight { get; init; }
 
+    /// <summary>Weight of the event-class loss for a new run (fresh or --init-from): overrides the preset's or the
+    /// package's <see cref="ModelConfig.EventClassLossWeight"/>, and takes the shards' event classes. Null keeps it; a
+    /// resumed run keeps its checkpoint's.</summary>
+    public double? EventClassLossWeight { get; init; }
+
     /// <summary>Extra loss weight on transients for a new run (fresh or --init-from): overrides the preset's or the
     /// package's <see cref="ModelConfig.TransientLossWeight"/>. Null keeps it; a resumed run keeps its checkpoint's.</summary>
     public double? TransientLossWeight { get; init; }
@@ -179,6 +184,21 @@ public static class Trainer
             config = config with { BothDropProbability = both };
         }
 
+        if (latest is null && o.EventClassLossWeight is { } classWeight)
+        {
+            if (classWeight > 0 && manifest.EventClasses is not { Count: > 0 })
+            {
+                throw new BadInputException(o.DataDir, "has no event classes (shards made before them, or a corpus without event annotations); run 'v2a data prepare' again or leave out --class-loss");
+            }
+
+            if (classWeight > 0 && config.EventClasses is { } had && !had.SequenceEqual(manifest.EventClasses!))
+            {
+                throw new BadInputException(o.DataDir, $"names other event classes than the package's class head ({string.Join(", ", had)})");
+            }
+
+            config = config with { EventClassLossWeight = classWeight, EventClasses = classWeight > 0 ? [.. manifest.EventClasses!] : config.EventClasses };
+        }
+
         CheckDataFits(config, manifest, o.DataDir);
 
         torch.manual_seed(o.Seed);
@@ -247,7 +267,7 @@ public static class Trainer
         var clock = Stopwatch.StartNew();
         var windowClock = Stopwatch.StartNew();
         long windowSamples = 0;
-        double windowLoss = 0, windowGrad = 0, windowSync = 0;
+        double windowLoss = 0, windowGrad = 0, windowSync = 0, windowClass = 0;
         var windowSteps = 0;
         var lastLoss = state.LastLoss;
         double? lastVal = state.ValLoss;
@@ -283,21 +303,23 @@ public static class Trainer
                 }
 
                 var (seconds, batchSize) = CropFor(config, manifest, o.BatchSize, current);
-                double loss, gradNorm, syncLoss;
+                double loss, gradNorm, syncLoss, classLoss;
                 using (torch.NewDisposeScope())
                 {
                     var random = new Random(Seeds.Int(state.Seed, current, 1));
                     var generator = new Generator((ulong)Seeds.Mix(state.Seed, current, 2));
                     var batch = data.Batch(plan.Indices(samplesSeen, batchSize), seconds, config, random);
                     var (dropText, dropVisual) = ConditionDrops(config, batch.HasText, generator);
-                    var (lossTensor, _, syncTensor, _) = BatchLoss(net, batch, dropText, dropVisual, generator, device);
+                    var losses = BatchLoss(net, batch, dropText, dropVisual, generator, device);
+                    var lossTensor = losses.Loss;
                     optimizer.zero_grad();
                     lossTensor.backward();
                     gradNorm = nn.utils.clip_grad_norm_(parameters, o.GradClip);
                     optimizer.step();
                     UpdateEma(net, ema, Math.Min(o.EmaDecay, (1.0 + current) / (10.0 + current)));
                     loss = lossTensor.item<float>();
-                    syncLoss = syncTensor?.item<float>() ?? 0;
+                    syncLoss = losses.Sync?.item<float>() ?? 0;
+                    classLoss = losses.Classes?.item<float>() ?? 0;
                 }
 
                 step = current;
@@ -305,6 +327,7 @@ public static class Trainer
                 windowSamples += batchSize;
                 windowLoss += loss;
                 windowSync += syncLoss;
+                windowClass += classLoss;
                 windowGrad += gradNorm;
                 windowSteps++;
                 if (windowClock.Elapsed.TotalSeconds > 0)
@@ -312,7 +335,8 @@ public static class Trainer
                     samplesPerSecond = windowSamples / windowClock.Elapsed.TotalSeconds;
                 }
 
-                var syncText = net.HasOnsetHead ? string.Create(CultureInfo.InvariantCulture, $", sync {windowSync / windowSteps:0.0000}") : "";
+                var syncText = (net.HasOnsetHead ? string.Create(CultureInfo.InvariantCulture, $", sync {windowSync / windowSteps:0.0000}") : "")
+                    + (net.HasClassHead ? string.Create(CultureInfo.InvariantCulture, $", class {windowClass / windowSteps:0.0000}") : "");
                 progress.Report("training", step, end,
                     string.Create(CultureInfo.InvariantCulture, $"loss {windowLoss / windowSteps:0.0000}{syncText}, {samplesPerSecond:0.0} samples/s, lr {lr:0.0e+0}"));
 
@@ -333,13 +357,14 @@ public static class Trainer
 
                     var entry = new LogEntry(step, windowLoss / windowSteps, scores?.Loss, lr, windowGrad / windowSteps, samplesPerSecond,
                         samplesSeen, state.TrainingSeconds + clock.Elapsed.TotalSeconds, scores?.FromNoise, scores?.FromNoiseEmpty,
-                        net.HasOnsetHead ? windowSync / windowSteps : null, scores?.Sync, scores?.OnsetAuc, scores?.OnsetF1, trainFromNoise);
+                        net.HasOnsetHead ? windowSync / windowSteps : null, scores?.Sync, scores?.OnsetAuc, scores?.OnsetF1, trainFromNoise,
+                        net.HasClassHead ? windowClass / windowSteps : null, scores?.Classes, scores?.ClassTopOne);
                     log.WriteLine(JsonSerializer.Serialize(entry, LineJson));
                     history.Add(entry);
                     lastLoss = entry.Loss; // the mean over the log window, not one step's (steps swing by 2× or more)
                     windowClock.Restart();
                     windowSamples = 0;
-                    windowLoss = windowGrad = windowSync = 0;
+                    windowLoss = windowGrad = windowSync = windowClass = 0;
                     windowSteps = 0;
                 }
 
@@ -459,6 +484,11 @@ public static class Trainer
             throw new BadInputException(dataDir, "was prepared with other audio settings than the model's");
         }
 
+        if (config.EventClassLossWeight > 0 && (manifest.EventClasses is null || !manifest.EventClasses.SequenceEqual(config.EventClasses ?? [])))
+        {
+            throw new BadInputException(dataDir, "has other event classes than the run's class head was trained on: resume with the data it was trained on");
+        }
+
         if (config.TextVocabSize != manifest.VocabSize)
         {
             throw new BadInputException(dataDir, $"has a vocabulary of {manifest.VocabSize}, the checkpoint {config.TextVocabSize}: resume with the data it was trained on");
@@ -511,10 +541,18 @@ public static class Trainer
         return (text, visual);
     }
 
+    /// <summary>The losses of a batch (see <see cref="BatchLoss"/>).</summary>
+    /// <param name="Loss">What is minimised: flow matching plus the weighted auxiliary losses.</param>
+    /// <param name="Flow">The flow-matching loss alone.</param>
+    /// <param name="Sync">The sync loss alone and <paramref name="Onsets"/> the onset head's output (B, N); null without an onset head.</param>
+    /// <param name="Classes">The event-class loss alone and <paramref name="ClassLogits"/> the class head's output (B, N, C);
+    /// null without a class head or without class targets.</param>
+    private sealed record BatchLosses(Tensor Loss, Tensor Flow, Tensor? Sync, Tensor? Onsets, Tensor? Classes, Tensor? ClassLogits);
+
     /// <summary>The loss to minimise (flow matching — weighted towards transients when the config says so and
-    /// <paramref name="training"/> — plus the weighted sync loss when the network has an onset head), the flow-matching
-    /// loss alone, the sync loss alone and the onset head's output (B, N) (both null without a head).</summary>
-    private static (Tensor Loss, Tensor Flow, Tensor? Sync, Tensor? Onsets) BatchLoss(SoundtrackNetwork net, TrainingBatch batch, Tensor dropText, Tensor dropVisual,
+    /// <paramref name="training"/> — plus the weighted sync loss when the network has an onset head and the weighted
+    /// event-class loss when it has a class head) and its parts.</summary>
+    private static BatchLosses BatchLoss(SoundtrackNetwork net, TrainingBatch batch, Tensor dropText, Tensor dropVisual,
         Generator generator, Device device, bool training = true)
     {
         var cond = net.PrepareConditions(batch.Frames.to(device), batch.TextIds.to(device), batch.TextMask.to(device), dropText.to(device),
@@ -522,23 +560,33 @@ public static class Trainer
         var mel = batch.Mel.to(device);
         var weights = training && net.Config.TransientLossWeight > 0 ? FlowMatchingLoss.TransientWeights(mel, net.Config.TransientLossWeight) : null;
         var flow = FlowMatchingLoss.Loss((x, t) => net.PredictVelocity(x, t, cond), mel, generator, net.Config.UniformTimeFraction, weights);
-        if (!net.HasOnsetHead)
+        var loss = flow;
+        var shown = dropVisual.logical_not();
+        Tensor? sync = null, predicted = null, classes = null, classLogits = null;
+        if (net.HasOnsetHead)
         {
-            return (flow, flow, null, null);
+            predicted = net.PredictOnsets(cond);
+            sync = batch.Onsets is { } onsets
+                ? SyncLoss.EventLoss(predicted, SyncLoss.EventTarget(onsets.to(device), net.Config.MelFramesPerToken),
+                    shown.logical_and(batch.OnsetsAnnotated!))
+                : SyncLoss.Loss(predicted, SyncLoss.OnsetTarget(mel, net.Config.MelFramesPerToken), shown);
+            loss = loss.Plus(sync.Times(net.Config.SyncLossWeight));
         }
 
-        var shown = dropVisual.logical_not();
-        var predicted = net.PredictOnsets(cond);
-        var sync = batch.Onsets is { } onsets
-            ? SyncLoss.EventLoss(predicted, SyncLoss.EventTarget(onsets.to(device), net.Config.MelFramesPerToken),
-                shown.logical_and(batch.OnsetsAnnotated!))
-            : SyncLoss.Loss(predicted, SyncLoss.OnsetTarget(mel, net.Config.MelFramesPerToken), shown);
-        return (flow.Plus(sync.Times(net.Config.SyncLossWeight)), flow, sync, predicted);
+        if (net.HasClassHead && batch.EventClasses is { } flags)
+        {
+            classLogits = net.PredictEventClasses(cond);
+            classes = EventClassLoss.Loss(classLogits, EventClassLoss.Target(flags.to(device), net.Config.MelFramesPerToken),
+                shown.logical_and(batch.OnsetsAnnotated!));
+            loss = loss.Plus(classes.Times(net.Config.EventClassLossWeight));
+        }
+
+        return new BatchLosses(loss, flow, sync, predicted, classes, classLogits);
     }
 
     /// <summary>Validation scores of the EMA weights at a checkpoint (see <see cref="LogEntry"/>).</summary>
     private sealed record ValidationScores(double Loss, double FromNoise, double FromNoiseEmpty, double? Sync, double? OnsetAuc = null,
-        double? OnsetF1 = null);
+        double? OnsetF1 = null, double? Classes = null, double? ClassTopOne = null);
 
     /// <summary>Over up to ValClips clips of <paramref name="clips"/> — the validation split, or the training split for
     /// TrainFromNoise — (first window-length crop, first caption, no dropping, fixed
@@ -550,7 +598,8 @@ public static class Trainer
         var n = Math.Min(o.ValClips, clips.Count);
         var seconds = CropFor(config, clips.Manifest, o.BatchSize, 1).Seconds;
         var generator = new Generator((ulong)Seeds.Mix(o.Seed, 0x7a1));
-        double total = 0, fromNoise = 0, fromNoiseEmpty = 0, sync = 0;
+        double total = 0, fromNoise = 0, fromNoiseEmpty = 0, sync = 0, classes = 0;
+        int classTokens = 0, classRight = 0;
         var onsetScores = new List<float>();
         var onsetLabels = new List<float>();
         var tokensPerRow = 0;
@@ -562,9 +611,28 @@ public static class Trainer
             var batch = clips.Batch(idx, seconds, config, random: null);
             var no = torch.zeros(idx.Length, dtype: ScalarType.Bool);
             var noText = no.logical_or(batch.HasText.logical_not());
-            var (_, flowLoss, syncLoss, onsetOutput) = BatchLoss(ema, batch, noText, no, generator, device, training: false);
-            total += flowLoss.item<float>() * idx.Length;
-            sync += (syncLoss?.item<float>() ?? 0) * idx.Length;
+            var losses = BatchLoss(ema, batch, noText, no, generator, device, training: false);
+            var onsetOutput = losses.Onsets;
+            total += losses.Flow.item<float>() * idx.Length;
+            sync += (losses.Sync?.item<float>() ?? 0) * idx.Length;
+            classes += (losses.Classes?.item<float>() ?? 0) * idx.Length;
+            if (losses.ClassLogits is { } classLogits)
+            {
+                // The class head as a namer of what sounds on screen, on the annotated clips' tokens where something does.
+                var logits = classLogits.cpu();
+                var target = EventClassLoss.Target(batch.EventClasses!, config.MelFramesPerToken);
+                var annotated = batch.OnsetsAnnotated!.data<bool>().ToArray();
+                for (var r = 0; r < idx.Length; r++)
+                {
+                    if (annotated[r])
+                    {
+                        var (tokens, right) = EventClassLoss.TopOne(logits[r].data<float>().ToArray(), target[r].data<float>().ToArray(), (int)logits.shape[2]);
+                        classTokens += tokens;
+                        classRight += right;
+                    }
+                }
+            }
+
             if (onsetOutput is not null && batch.Onsets is { } onsets)
             {
                 // The head as an onset detector (video shown), on the clips whose events are annotated.
@@ -610,7 +678,9 @@ public static class Trainer
             f1 = SyncLoss.PeakF1(onsetScores, onsetLabels, tokensPerRow, OnsetTolerance(config)).F1;
         }
 
-        return new ValidationScores(total / n, fromNoise / n, fromNoiseEmpty / n, ema.HasOnsetHead ? sync / n : null, auc, f1);
+        var hasClasses = ema.HasClassHead && clips.Manifest.EventClasses is not null;
+        return new ValidationScores(total / n, fromNoise / n, fromNoiseEmpty / n, ema.HasOnsetHead ? sync / n : null, auc, f1,
+            hasClasses ? classes / n : null, hasClasses && classTokens > 0 ? (double)classRight / classTokens : null);
     }
 
     /// <summary>Tokens either side within which the onset head's peak counts as a hit: one token (32 ms for the presets).</summary>
@@ -699,7 +769,12 @@ public static class Trainer
     /// first training clips (same count, crop and noise). They are other clips, some harder than others, so read the two
     /// side by side over the checkpoints: a gap that opens as training goes on is the model learning its training clips
     /// more than the world they come from.</param>
+    /// <param name="ClassLoss">The event-class loss over the same steps (when the network has a class head); Loss includes it, weighted.</param>
+    /// <param name="ValClass">At checkpoints: the EMA model's event-class loss on the validation clips.</param>
+    /// <param name="ValClassTop1">At checkpoints: on the validation tokens where an on-screen event sounds, the share whose
+    /// highest class logit names one of the classes sounding (<see cref="EventClassLoss.TopOne"/>).</param>
     public sealed record LogEntry(int Step, double Loss, double? ValLoss, double Lr, double GradNorm, double SamplesPerSecond,
         long SamplesSeen, double ElapsedSeconds, double? ValFromNoise = null, double? ValFromNoiseEmpty = null,
-        double? SyncLoss = null, double? ValSync = null, double? ValOnsetAuc = null, double? ValOnsetF1 = null, double? TrainFromNoise = null);
+        double? SyncLoss = null, double? ValSync = null, double? ValOnsetAuc = null, double? ValOnsetF1 = null, double? TrainFromNoise = null,
+        double? ClassLoss = null, double? ValClass = null, double? ValClassTop1 = null);
 }

@@ -269,6 +269,78 @@ public class DataPrepareTests(PreparedCorpusFixture fixture) : IClassFixture<Pre
     }
 
     [Fact]
+    public void Event_bits_mark_each_on_screen_event_from_its_start_to_its_end_under_its_class()
+    {
+        var clip = new CorpusMetaClip
+        {
+            Id = "c", Video = "c.mp4", Audio = "c.flac",
+            Events =
+            [
+                new CorpusMetaEvent { Class = "bell", TStart = 0.1, TEnd = 0.2, OnScreen = true },
+                new CorpusMetaEvent { Class = "rain", TStart = 0.0, TEnd = 0.05, OnScreen = true },
+                new CorpusMetaEvent { Class = "rain", TStart = 0.5, TEnd = 0.9, OnScreen = false },
+                new CorpusMetaEvent { Class = "bell", TStart = 1.5, OnScreen = true },
+                new CorpusMetaEvent { Class = "wind", TStart = 0.1, TEnd = 0.2, OnScreen = true },
+            ],
+        };
+        var classes = new Dictionary<string, int> { ["bell"] = 0, ["rain"] = 1 };
+
+        var bits = DataPreparer.EventBits(clip, classes, V2a.AudioSettings.Default, 100);
+
+        // bell 0.1–0.2 s → frames round(6.25) = 6 to round(12.5) − 1 = 11 (bit 0); rain 0–0.05 s → 0 to round(3.125) − 1 = 2
+        // (bit 1); the off-screen rain and the unlisted wind leave nothing; a bell without an end at 1.5 s → frame 94 alone
+        var expected = new long[100];
+        for (var m = 6; m <= 11; m++)
+        {
+            expected[m] = 1;
+        }
+
+        for (var m = 0; m <= 2; m++)
+        {
+            expected[m] = 2;
+        }
+
+        expected[94] = 1;
+        Assert.Equal(expected, bits);
+        Assert.All(DataPreparer.EventBits(clip with { Events = null }, classes, V2a.AudioSettings.Default, 100), b => Assert.Equal(0, b));
+    }
+
+    [Fact]
+    public void Shards_carry_the_event_classes_sounding_on_each_mel_frame()
+    {
+        // Given the synthetic clips, each of one kind ("click" or "beep") with events of 0.1 s
+        using var data = ShardDataset.Load(fixture.ShardsDir, "train");
+        var config = TestSupport.Debug(fixture.Manifest.VocabSize) with { Normalisation = fixture.Manifest.Normalisation };
+        using var scope = torch.NewDisposeScope();
+
+        // When the whole clips are read back
+        var batch = data.Batch(Enumerable.Range(0, data.Count).ToArray(), 2.56, config, random: null);
+
+        // Then the manifest names both classes in order, and each clip's own class sounds from each event's start frame
+        // to its end 0.1 s later, the other class never
+        Assert.Equal(["beep", "click"], fixture.Manifest.EventClasses);
+        Assert.Equal(new long[] { data.Count, batch.Mel.shape[2], 2 }, batch.EventClasses!.shape);
+        for (var b = 0; b < data.Count; b++)
+        {
+            var clip = fixture.Clips.Single(c => c.Id == data.ClipIds[b]);
+            var k = clip.Kind == "beep" ? 0 : 1;
+            var flags = batch.EventClasses[b].data<float>().ToArray();
+            var frames = batch.Mel.shape[2];
+            var expected = new HashSet<int>();
+            foreach (var f in clip.EventFrames)
+            {
+                var start = (int)Math.Round(f / SyntheticCorpus.Fps * config.Audio.FramesPerSecond);
+                var end = (int)Math.Round(((f / SyntheticCorpus.Fps) + 0.1) * config.Audio.FramesPerSecond) - 1;
+                expected.UnionWith(Enumerable.Range(start, end - start + 1).Where(m => m < frames));
+            }
+
+            var own = Enumerable.Range(0, (int)frames).Where(t => flags[(t * 2) + k] > 0).ToHashSet();
+            Assert.Equal(expected.Order(), own.Order());
+            Assert.DoesNotContain(Enumerable.Range(0, (int)frames), t => flags[(t * 2) + (1 - k)] > 0);
+        }
+    }
+
+    [Fact]
     public void Batch_plan_is_a_seeded_permutation_per_epoch()
     {
         // Given a plan over 7 clips

@@ -417,6 +417,62 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
+    public void A_run_from_a_package_can_add_the_event_class_head_which_learns_and_a_resumed_run_keeps_it()
+    {
+        // Given a package trained without the class loss
+        var first = Path.Combine(fixture.Root, "plain-for-classes");
+        var package = Trainer.Run(Options(first, 2) with { WritePackage = true }, NullProgress.Instance).PackageDir!;
+
+        // When a new run starts from it with the class loss, then is resumed with another weight
+        var second = Path.Combine(fixture.Root, "with-classes");
+        Trainer.Run(Options(second, 20) with { InitFrom = package, EventClassLossWeight = 1, StopAt = 10, CheckpointEvery = 10, LogEvery = 5 },
+            NullProgress.Instance);
+        var result = Trainer.Run(Options(second, 20) with { Resume = true, EventClassLossWeight = 0, CheckpointEvery = 10, LogEvery = 5, WritePackage = true },
+            NullProgress.Instance);
+
+        // Then the package has the head, its weight and the shards' classes in its config, and the old weights came across
+        using var a = SoundtrackModel.Load(package);
+        using var b = SoundtrackModel.Load(result.PackageDir!);
+        Assert.False(a.Network.HasClassHead);
+        Assert.True(b.Network.HasClassHead);
+        Assert.Equal(1, b.Config.EventClassLossWeight);
+        Assert.Equal(["beep", "click"], b.Config.EventClasses);
+
+        // And every log line carries the class loss, which falls as the head learns the flashes' colours, and every
+        // checkpoint line the head's validation loss and top-1 share
+        var log = File.ReadAllLines(Path.Combine(second, Trainer.LogFile))
+            .Select(l => JsonSerializer.Deserialize<Trainer.LogEntry>(l, ModelConfig.JsonOptions)!).ToList();
+        Assert.Equal([5, 10, 15, 20], log.Select(e => e.Step));
+        Assert.All(log, e => Assert.InRange(e.ClassLoss!.Value, 1e-9, 100));
+        Assert.True(log[^1].ClassLoss < log[0].ClassLoss * 0.8, $"class loss {log[0].ClassLoss} → {log[^1].ClassLoss}");
+        Assert.All(log.Where(e => e.ValLoss is not null), e =>
+        {
+            Assert.InRange(e.ValClass!.Value, 1e-9, 100);
+            Assert.InRange(e.ValClassTop1!.Value, 0, 1);
+        });
+    }
+
+    [Fact]
+    public void The_class_loss_needs_shards_with_event_classes()
+    {
+        // Given shards without event classes (a copy of the fixture's whose manifest names none)
+        var shards = Path.Combine(fixture.Root, "shards-no-classes");
+        Directory.CreateDirectory(shards);
+        foreach (var f in Directory.GetFiles(fixture.ShardsDir))
+        {
+            File.Copy(f, Path.Combine(shards, Path.GetFileName(f)), overwrite: true);
+        }
+
+        (fixture.Manifest with { EventClasses = null }).Save(shards);
+
+        // When a run asks for the class loss, then it is refused naming the shards and what to do
+        var e = Assert.Throws<BadInputException>(() => Trainer.Run(Options(Path.Combine(fixture.Root, "no-classes"), 2)
+            with { DataDir = shards, EventClassLossWeight = 1 }, NullProgress.Instance));
+        Assert.Contains("event classes", e.Message, StringComparison.Ordinal);
+        Assert.Contains("data prepare", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Refuses_to_overwrite_a_run_without_resume()
     {
         // Given a run folder that holds a checkpoint
