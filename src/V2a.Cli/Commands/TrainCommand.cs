@@ -28,7 +28,7 @@ public static class TrainCommand
         var batch = new Option<int>("--batch") { Description = "Clips per step (short crops); a resumed run keeps its own.", DefaultValueFactory = _ => defaults.BatchSize };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate (AdamW); a resumed run keeps its own.", DefaultValueFactory = _ => defaults.LearningRate };
         var warmup = new Option<int>("--warmup") { Description = "Warm-up steps; a resumed run keeps its own.", DefaultValueFactory = _ => defaults.WarmupSteps };
-        var every = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => defaults.CheckpointEvery };
+        var every = new Option<int?>("--checkpoint-every") { Description = $"Steps between checkpoints. Default: {Trainer.DefaultCheckpointEvery}; with --resume, the run's own." };
         var seed = new Option<long>("--seed") { Description = "Seed of initialisation and of every random choice of training; a resumed run keeps its own.", DefaultValueFactory = _ => defaults.Seed };
         var json = CliOptions.Json();
         var cmd = new Command("train", "Train a generator with flow matching; checkpoints are atomic and --resume continues after a kill.")
@@ -56,7 +56,7 @@ public static class TrainCommand
                 BatchSize = Positive(parse.GetValue(batch), "--batch"),
                 LearningRate = parse.GetValue(lr),
                 WarmupSteps = parse.GetValue(warmup),
-                CheckpointEvery = Positive(parse.GetValue(every), "--checkpoint-every"),
+                CheckpointEvery = parse.GetValue(every) is { } e2 ? Positive(e2, "--checkpoint-every") : null,
                 Seed = parse.GetValue(seed),
             };
             _ = ModelConfig.FromPreset(options.Preset); // an unknown preset fails before any data is loaded

@@ -33,6 +33,10 @@ public sealed record TrainingState
     public int? WarmupSteps { get; init; }
 
     public int? BatchSize { get; init; }
+
+    /// <summary>Steps between checkpoints, which a resumed run keeps unless told another; null in checkpoints written
+    /// before it was recorded.</summary>
+    public int? CheckpointEvery { get; init; }
 }
 
 /// <summary>

@@ -50,7 +50,9 @@ public sealed record TrainOptions
 
     public double EmaDecay { get; init; } = 0.999;
 
-    public int CheckpointEvery { get; init; } = 500;
+    /// <summary>Steps between checkpoints. Null: the run's own when resuming, else (or for a run recorded before it was kept)
+    /// <see cref="Trainer.DefaultCheckpointEvery"/>.</summary>
+    public int? CheckpointEvery { get; init; }
 
     public int LogEvery { get; init; } = 10;
 
@@ -117,6 +119,9 @@ public sealed record TrainResult(int Step, double LastLoss, double? ValLoss, dou
 public static class Trainer
 {
     public const string LogFile = "train.jsonl";
+
+    /// <summary>Steps between checkpoints when neither the options nor a resumed run say.</summary>
+    public const int DefaultCheckpointEvery = 500;
 
     /// <summary>The ledger of the package a run from --init-from started from, kept in the run folder: the package
     /// the run writes lists those clips too.</summary>
@@ -256,6 +261,7 @@ public static class Trainer
             {
                 LearningRate = state.PeakLearningRate ?? o.LearningRate, WarmupSteps = state.WarmupSteps ?? o.WarmupSteps,
                 BatchSize = state.BatchSize ?? o.BatchSize, Seed = state.Seed,
+                CheckpointEvery = o.CheckpointEvery ?? state.CheckpointEvery,
             };
         }
 
@@ -275,6 +281,7 @@ public static class Trainer
         var step = state.Step;
         var samplesSeen = state.SamplesSeen;
         var end = Math.Min(o.Steps, o.StopAt ?? o.Steps);
+        var checkpointEvery = o.CheckpointEvery ?? DefaultCheckpointEvery;
         var checkpointed = step;
         progress.Report("training", step, end, latest is null ? "starting" : $"resumed from step {step}");
         using (var log = new StreamWriter(logPath, append: true) { AutoFlush = true })
@@ -340,7 +347,7 @@ public static class Trainer
                 progress.Report("training", step, end,
                     string.Create(CultureInfo.InvariantCulture, $"loss {windowLoss / windowSteps:0.0000}{syncText}, {samplesPerSecond:0.0} samples/s, lr {lr:0.0e+0}"));
 
-                var checkpointNow = step % o.CheckpointEvery == 0 || step == end;
+                var checkpointNow = step % checkpointEvery == 0 || step == end;
                 if (step % o.LogEvery == 0 || checkpointNow)
                 {
                     ValidationScores? scores = null;
@@ -382,7 +389,7 @@ public static class Trainer
             {
                 Step = step, SamplesSeen = samplesSeen, Seed = state.Seed, TotalSteps = o.Steps, LastLoss = lastLoss, ValLoss = lastVal,
                 TrainingSeconds = state.TrainingSeconds + clock.Elapsed.TotalSeconds, StartedFrom = state.StartedFrom,
-                PeakLearningRate = o.LearningRate, WarmupSteps = o.WarmupSteps, BatchSize = o.BatchSize,
+                PeakLearningRate = o.LearningRate, WarmupSteps = o.WarmupSteps, BatchSize = o.BatchSize, CheckpointEvery = checkpointEvery,
             };
             Checkpoint.Write(o.RunDir, step, dir =>
             {

@@ -151,6 +151,26 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
+    public void A_resumed_run_keeps_its_own_checkpoint_interval_unless_told_another()
+    {
+        // Given a run checkpointing every 3 steps, stopped at step 3 of 9
+        var run = Path.Combine(fixture.Root, "own-interval");
+        Trainer.Run(Options(run, 9) with { CheckpointEvery = 3, StopAt = 3 }, NullProgress.Instance);
+
+        // When it is resumed without an interval, it checkpoints (and validates) at 6 and 9, not only at its end
+        Trainer.Run(Options(run, 9) with { Resume = true, CheckpointEvery = null }, NullProgress.Instance);
+        var validated = File.ReadAllLines(Path.Combine(run, Trainer.LogFile))
+            .Select(l => JsonSerializer.Deserialize<Trainer.LogEntry>(l, ModelConfig.JsonOptions)!).Where(e => e.ValLoss is not null).Select(e => e.Step);
+        Assert.Equal([3, 6, 9], validated);
+
+        // And told another when resumed again for longer, it takes that one
+        Trainer.Run(Options(run, 13) with { Resume = true, CheckpointEvery = 2 }, NullProgress.Instance);
+        validated = File.ReadAllLines(Path.Combine(run, Trainer.LogFile))
+            .Select(l => JsonSerializer.Deserialize<Trainer.LogEntry>(l, ModelConfig.JsonOptions)!).Where(e => e.ValLoss is not null).Select(e => e.Step);
+        Assert.Equal([3, 6, 9, 10, 12, 13], validated);
+    }
+
+    [Fact]
     public void Checkpoints_log_validation_loss_and_the_estimate_from_pure_noise_with_and_without_conditions_and_on_training_clips()
     {
         // Given a short run with a held-out clip
