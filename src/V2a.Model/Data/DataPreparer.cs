@@ -243,8 +243,7 @@ public static class DataPreparer
 
     /// <summary>Per mel frame, the bits of the classes (<paramref name="classIndex"/>) of the on-screen events sounding
     /// there: from round(start · frames per second) up to but not including round(end · frames per second), at least one
-    /// frame; frames past
-    /// the clip's stored length are dropped.</summary>
+    /// frame; frames past the clip's stored length are dropped.</summary>
     internal static long[] EventBits(CorpusMetaClip clip, IReadOnlyDictionary<string, int> classIndex, AudioSettings audio, int melFrames)
     {
         var bits = new long[melFrames];

@@ -456,7 +456,7 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
         Assert.False(a.Network.HasClassHead);
         Assert.True(b.Network.HasClassHead);
         Assert.Equal(1, b.Config.EventClassLossWeight);
-        Assert.Equal(["beep", "click"], b.Config.EventClasses);
+        Assert.Equal(["beep", "click"], b.Config.EventClasses!);
 
         // And every log line carries the class loss, which falls as the head learns the flashes' colours, and every
         // checkpoint line the head's validation loss and top-1 share
