@@ -56,6 +56,10 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
         LearningRate = 1e-3, WarmupSteps = 2, CheckpointEvery = 2, LogEvery = 1, Seed = 3, WritePackage = false,
     };
 
+    /// <summary>The run's train.jsonl, line by line.</summary>
+    private static List<Trainer.LogEntry> ReadLog(string run) => File.ReadAllLines(Path.Combine(run, Trainer.LogFile))
+        .Select(l => JsonSerializer.Deserialize<Trainer.LogEntry>(l, ModelConfig.JsonOptions)!).ToList();
+
     [Fact]
     public void Interrupted_run_checkpoints_where_it_stopped_and_resumes_to_the_unbroken_runs_weights()
     {
@@ -142,8 +146,7 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
         Trainer.Run(Options(resumed, 6) with { Resume = true }, NullProgress.Instance);
 
         // Then it followed its own schedule (the log's learning rate) and holds the weights of its unbroken twin
-        var lr = File.ReadAllLines(Path.Combine(resumed, Trainer.LogFile))
-            .Select(l => JsonSerializer.Deserialize<Trainer.LogEntry>(l, ModelConfig.JsonOptions)!).Single(e => e.Step == 5).Lr;
+        var lr = ReadLog(resumed).Single(e => e.Step == 5).Lr;
         Assert.Equal(Trainer.LearningRate(Own(resumed), 5), lr, 12);
         var unbroken = Path.Combine(fixture.Root, "own-schedule-unbroken");
         Trainer.Run(Own(unbroken), NullProgress.Instance);
@@ -159,14 +162,12 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
 
         // When it is resumed without an interval, it checkpoints (and validates) at 6 and 9, not only at its end
         Trainer.Run(Options(run, 9) with { Resume = true, CheckpointEvery = null }, NullProgress.Instance);
-        var validated = File.ReadAllLines(Path.Combine(run, Trainer.LogFile))
-            .Select(l => JsonSerializer.Deserialize<Trainer.LogEntry>(l, ModelConfig.JsonOptions)!).Where(e => e.ValLoss is not null).Select(e => e.Step);
+        var validated = ReadLog(run).Where(e => e.ValLoss is not null).Select(e => e.Step);
         Assert.Equal([3, 6, 9], validated);
 
         // And told another when resumed again for longer, it takes that one
         Trainer.Run(Options(run, 13) with { Resume = true, CheckpointEvery = 2 }, NullProgress.Instance);
-        validated = File.ReadAllLines(Path.Combine(run, Trainer.LogFile))
-            .Select(l => JsonSerializer.Deserialize<Trainer.LogEntry>(l, ModelConfig.JsonOptions)!).Where(e => e.ValLoss is not null).Select(e => e.Step);
+        validated = ReadLog(run).Where(e => e.ValLoss is not null).Select(e => e.Step);
         Assert.Equal([3, 6, 9, 10, 12, 13], validated);
     }
 
@@ -178,8 +179,7 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
         Trainer.Run(Options(run, 4), NullProgress.Instance);
 
         // Then every checkpoint's log line carries the three validation figures and the estimate on training clips, and other lines none
-        var log = File.ReadAllLines(Path.Combine(run, Trainer.LogFile))
-            .Select(l => JsonSerializer.Deserialize<Trainer.LogEntry>(l, ModelConfig.JsonOptions)!).ToList();
+        var log = ReadLog(run);
         Assert.Equal([2, 4], log.Where(e => e.ValLoss is not null).Select(e => e.Step));
         Assert.All(log, e => Assert.Equal(e.ValLoss is null, e.ValFromNoise is null));
         Assert.All(log, e => Assert.Equal(e.ValLoss is null, e.TrainFromNoise is null));
@@ -205,13 +205,11 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
         var result = Trainer.Run(Options(once, 4) with { CheckpointEvery = 4, LogEvery = 10, WritePackage = true }, NullProgress.Instance);
 
         // Then the single log line, the result and the card give the mean of the four steps' losses
-        List<Trainer.LogEntry> Log(string run) => File.ReadAllLines(Path.Combine(run, Trainer.LogFile))
-            .Select(l => JsonSerializer.Deserialize<Trainer.LogEntry>(l, ModelConfig.JsonOptions)!).ToList();
-        var steps = Log(everyStep);
+        var steps = ReadLog(everyStep);
         Assert.Equal([1, 2, 3, 4], steps.Select(e => e.Step));
         var mean = steps.Average(e => e.Loss);
         Assert.NotEqual(steps[^1].Loss, mean, 6);
-        Assert.Equal(mean, Assert.Single(Log(once)).Loss, 5);
+        Assert.Equal(mean, Assert.Single(ReadLog(once)).Loss, 5);
         Assert.Equal(mean, result.LastLoss, 5);
         var card = File.ReadAllText(Path.Combine(once, "model", ModelPackage.CardFile));
         Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -422,8 +420,7 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
         }
 
         // And every log line carries the sync loss, every checkpoint line its validation figure
-        var log = File.ReadAllLines(Path.Combine(second, Trainer.LogFile))
-            .Select(l => JsonSerializer.Deserialize<Trainer.LogEntry>(l, ModelConfig.JsonOptions)!).ToList();
+        var log = ReadLog(second);
         Assert.All(log, e => Assert.InRange(e.SyncLoss!.Value, 1e-9, 100));
         Assert.All(log.Where(e => e.ValLoss is not null), e => Assert.InRange(e.ValSync!.Value, 1e-9, 100));
 
@@ -460,8 +457,7 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
 
         // And every log line carries the class loss, which falls as the head learns the flashes' colours, and every
         // checkpoint line the head's validation loss and top-1 share
-        var log = File.ReadAllLines(Path.Combine(second, Trainer.LogFile))
-            .Select(l => JsonSerializer.Deserialize<Trainer.LogEntry>(l, ModelConfig.JsonOptions)!).ToList();
+        var log = ReadLog(second);
         Assert.Equal([5, 10, 15, 20], log.Select(e => e.Step));
         Assert.All(log, e => Assert.InRange(e.ClassLoss!.Value, 1e-9, 100));
         Assert.True(log[^1].ClassLoss < log[0].ClassLoss * 0.8, $"class loss {log[0].ClassLoss} → {log[^1].ClassLoss}");
