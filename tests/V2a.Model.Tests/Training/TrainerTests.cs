@@ -447,7 +447,7 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
         var result = Trainer.Run(Options(second, 20) with { Resume = true, EventClassLossWeight = 0, CheckpointEvery = 10, LogEvery = 5, WritePackage = true },
             NullProgress.Instance);
 
-        // Then the package has the head, its weight and the shards' classes in its config, and the old weights came across
+        // Then the package has the head, its weight and the shards' classes in its config (the resume kept them)
         using var a = SoundtrackModel.Load(package);
         using var b = SoundtrackModel.Load(result.PackageDir!);
         Assert.False(a.Network.HasClassHead);
