@@ -44,4 +44,32 @@ public sealed class EvalCliTests : IDisposable
         Assert.Contains("no-corpus", line, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(_dir, "runs")));
     }
+
+    [Fact]
+    public void Compare_reads_two_results_and_says_which_gap_is_more_than_noise_and_refuses_garbage_in_one_line()
+    {
+        // Given two results on the same 12 clips: B finds twice the onsets A finds on every clip, and names the same classes
+        string Result(double f1) => "{ \"evaluated\": \"m\", \"per_clip\": [" + string.Join(",", Enumerable.Range(0, 12).Select(i =>
+            $"{{\"id\": \"c{i}\", \"true_classes\": [\"rain\"], \"real_top_class\": \"rain\", \"generated_top_class\": \"rain\", \"kl_softmax\": 1, " +
+            $"\"reference_onsets\": 4, \"generated_onsets\": 4, \"onset_f1_at50\": {f1 + (0.01 * i):0.00}, \"real_time_factor\": 3}}")) + "] }";
+        var a = Path.Combine(_dir, "a.json");
+        var b = Path.Combine(_dir, "b.json");
+        File.WriteAllText(a, Result(0.3));
+        File.WriteAllText(b, Result(0.6));
+
+        var r = CliProcess.Run("eval", "compare", a, b);
+
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var onsets = r.Stdout.Split('\n').Single(l => l.StartsWith("onset F1", StringComparison.Ordinal));
+        Assert.Contains("+0.300", onsets, StringComparison.Ordinal);
+        Assert.Contains("B better", onsets, StringComparison.Ordinal);
+        Assert.Contains("within noise", r.Stdout.Split('\n').Single(l => l.StartsWith("top-1", StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        // And a file that is not an eval result is one line naming it, exit 2
+        var garbage = Path.Combine(_dir, "garbage.json");
+        File.WriteAllText(garbage, "\u0001\u0002 not json");
+        var bad = CliProcess.Run("eval", "compare", a, garbage);
+        Assert.Equal(ExitCodes.BadInput, bad.ExitCode);
+        Assert.StartsWith("v2a: " + garbage + ": ", Assert.Single(bad.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+    }
 }

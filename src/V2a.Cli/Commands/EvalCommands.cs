@@ -3,6 +3,7 @@ using System.Globalization;
 using V2a.Eval;
 using V2a.Eval.Bench;
 using V2a.Eval.Reference;
+using V2a.Eval.Report;
 
 namespace V2a.Cli.Commands;
 
@@ -38,6 +39,7 @@ public static class EvalCommands
         {
             model, oracle, vocoded, data, split, shards, clips, steps, cfg, negativeStrength, seeds, seed, noPromptTests, reference, json, report,
         };
+        cmd.Subcommands.Add(Compare());
         cmd.SetAction(parse =>
         {
             var modelDir = parse.GetValue(model);
@@ -76,6 +78,37 @@ public static class EvalCommands
             var result = Evaluator.Run(options, source, classifier, new ConsoleProgress(), Interrupt.Token);
             Evaluator.WriteJson(result, jsonPath);
             PrintSummary(result, jsonPath, options.ReportDir);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Compare()
+    {
+        var a = new Argument<string>("a") { Description = "Eval result (--json of 'v2a eval') to compare against: the baseline." };
+        var b = new Argument<string>("b") { Description = "Eval result of the candidate, on the same corpus split." };
+        var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples of the clips.", DefaultValueFactory = _ => EvalComparison.DefaultResamples };
+        var json = CliOptions.Json();
+        var cmd = new Command("compare", "Compare two eval results clip by clip: each per-clip figure's difference B - A with a 95 % paired bootstrap interval, and whether it is more than noise.")
+        {
+            a, b, resamples, json,
+        };
+        cmd.SetAction(parse =>
+        {
+            var n = parse.GetValue(resamples);
+            if (n < 100)
+            {
+                throw new BadInputException(null, $"--resamples {n}: at least 100");
+            }
+
+            var result = EvalComparison.Compare(EvalComparison.Read(parse.GetValue(a)!), EvalComparison.Read(parse.GetValue(b)!), n);
+            if (parse.GetValue(json))
+            {
+                CliOptions.WriteJson(result);
+                return ExitCodes.Ok;
+            }
+
+            PrintComparison(result);
             return ExitCodes.Ok;
         });
         return cmd;
@@ -220,6 +253,37 @@ public static class EvalCommands
         Console.WriteLine($"level:     raw output {F(r.Level.GeneratedLufs, "0.0")} LUFS, {F(r.Level.ClippedFraction)} of clips beyond ±1 (real audio {F(r.Level.RealLufs, "0.0")} LUFS); measured level-matched to real");
         Console.WriteLine($"speed:     {F(r.Speed.RealTimeFactor, "0.00")}x real time");
         Console.WriteLine($"json:      {jsonPath}" + (reportDir is null ? "" : $"; report: {Path.Combine(reportDir, "report.md")}"));
+    }
+
+    private static void PrintComparison(ComparisonResult r)
+    {
+        string F(double x, string format = "0.000") => double.IsNaN(x) ? "n/a" : x.ToString(format, Inv);
+        Console.WriteLine($"A: {r.A}");
+        Console.WriteLine($"B: {r.B}");
+        Console.WriteLine($"{r.Clips} clips in both (A {r.ClipsA}, B {r.ClipsB}); 95 % paired bootstrap over clips, {r.Resamples} resamples");
+        Console.WriteLine();
+        Console.WriteLine($"{"figure",-40} {"clips",5} {"A",8} {"B",8} {"B - A",8}  {"95 % interval",-19} verdict");
+        foreach (var m in r.Metrics)
+        {
+            var verdict = m.Verdict switch
+            {
+                ComparisonVerdict.BBetter => "B better",
+                ComparisonVerdict.BWorse => "B worse",
+                ComparisonVerdict.WithinNoise => "within noise",
+                _ => "not scored",
+            };
+            var interval = $"[{F(m.Low, "+0.000;-0.000")}, {F(m.High, "+0.000;-0.000")}]";
+            Console.WriteLine($"{m.Metric,-40} {m.Clips,5} {F(m.A),8} {F(m.B),8} {F(m.Difference, "+0.000;-0.000"),8}  {interval,-19} {verdict} ({(m.Better == BetterWhen.Higher ? "higher" : "lower")} is better)");
+        }
+
+        if (r.FdHalvesA is { } fa && r.FdHalvesB is { } fb)
+        {
+            Console.WriteLine($"{"FD, half-size sets (no interval)",-40} {"",5} {F(fa, "0.0"),8} {F(fb, "0.0"),8} {F(fb - fa, "+0.0;-0.0"),8}");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("named right, by the real audio's top class (A → B of clips): "
+            + string.Join(", ", r.ByClass.Select(c => $"{c.RealTopClass} {c.RightA}→{c.RightB}/{c.Clips}")));
     }
 
     private static void PrintBench(BenchResult result, IReadOnlyList<BenchComparison> comparison, string? baselinePath)
