@@ -277,6 +277,23 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
+    public void Runs_with_different_seeds_validate_on_the_same_noise_so_their_figures_compare()
+    {
+        // Given one package, and two runs from it that cannot move its weights (learning rate 0) with different seeds
+        var package = Trainer.Run(Options(Path.Combine(fixture.Root, "val-base"), 2) with { WritePackage = true }, NullProgress.Instance).PackageDir!;
+        var one = Trainer.Run(Options(Path.Combine(fixture.Root, "val-seed-1"), 2) with { InitFrom = package, LearningRate = 0, Seed = 1 },
+            NullProgress.Instance);
+        var other = Trainer.Run(Options(Path.Combine(fixture.Root, "val-seed-99"), 2) with { InitFrom = package, LearningRate = 0, Seed = 99 },
+            NullProgress.Instance);
+
+        // Then they trained on other batches and noise, but validated the same weights on the same noise and times
+        Assert.NotEqual(one.LastLoss, other.LastLoss, 6);
+        Assert.Equal(one.ValLoss!.Value, other.ValLoss!.Value, 6);
+        var (a, b) = (ReadLog(Path.Combine(fixture.Root, "val-seed-1")).Last(), ReadLog(Path.Combine(fixture.Root, "val-seed-99")).Last());
+        Assert.Equal(a.ValFromNoise!.Value, b.ValFromNoise!.Value, 6);
+    }
+
+    [Fact]
     public void A_new_run_records_its_mirroring_and_joint_drop_and_a_resumed_run_keeps_them()
     {
         // Given a fresh run asked to mirror half its clips and to drop both conditions of a fifth of them
