@@ -43,18 +43,36 @@ public static class BatchGenerator
     public static readonly string[] InputExtensions =
         [".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts", ".flv", ".wmv", ".ogv", ".gif", ".3gp", ".mxf", ".dv", ".h264", ".hevc"];
 
-    /// <summary>Suffix of the text file beside a video that holds the words spoken in it (NAME.transcript.txt for
-    /// NAME.mp4): in a batch each video gets its own words, where one --transcript would give all of them the same.</summary>
+    /// <summary>Suffix of the text file beside a video that holds its prompt (NAME.prompt.txt for NAME.mp4).</summary>
+    public const string PromptSuffix = ".prompt.txt";
+
+    /// <summary>Suffix of the text file beside a video that holds its negative prompt (NAME.negative.txt).</summary>
+    public const string NegativeSuffix = ".negative.txt";
+
+    /// <summary>Suffix of the text file beside a video that holds the words spoken in it (NAME.transcript.txt).</summary>
     public const string TranscriptSuffix = ".transcript.txt";
 
-    /// <summary>The words in <paramref name="video"/>'s transcript file (<see cref="TranscriptSuffix"/>), or null when
-    /// it has none.</summary>
-    public static string? TranscriptBeside(string video)
+    /// <summary>
+    /// The settings <paramref name="video"/> gets in a batch: a prompt, negative prompt or transcript file beside it
+    /// (<see cref="PromptSuffix"/>, <see cref="NegativeSuffix"/>, <see cref="TranscriptSuffix"/>) gives it its own, where
+    /// one --prompt, --negative or --transcript gives every video the same; the file wins for its video, the option
+    /// stays the default for the others.
+    /// </summary>
+    public static GenerateOptions OptionsFor(string video, GenerateOptions template) => template with
     {
-        var path = Path.Combine(Path.GetDirectoryName(video) ?? ".", Path.GetFileNameWithoutExtension(video) + TranscriptSuffix);
+        Prompt = TextBeside(video, PromptSuffix) ?? template.Prompt,
+        Negative = TextBeside(video, NegativeSuffix) ?? template.Negative,
+        Transcript = TextBeside(video, TranscriptSuffix) ?? template.Transcript,
+    };
+
+    /// <summary>The trimmed text of <paramref name="video"/>'s side file with <paramref name="suffix"/>, or null when it
+    /// has none (or an empty one).</summary>
+    public static string? TextBeside(string video, string suffix)
+    {
+        var path = Path.Combine(Path.GetDirectoryName(video) ?? ".", Path.GetFileNameWithoutExtension(video) + suffix);
         try
         {
-            return File.Exists(path) ? File.ReadAllText(path) : null;
+            return File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } text ? text : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -136,7 +154,7 @@ public static class BatchGenerator
                 }
                 else
                 {
-                    var result = engine.Generate(template with { InputPath = input, OutputPath = output, Transcript = template.Transcript ?? TranscriptBeside(input) },
+                    var result = engine.Generate(OptionsFor(input, template) with { InputPath = input, OutputPath = output },
                         new FileProgress(progress, i, videos.Count, Path.GetFileName(input)), cancellationToken, info);
                     item = new BatchItem(input, BatchStatus.Generated, planned, Result: result);
                 }

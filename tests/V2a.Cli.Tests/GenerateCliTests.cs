@@ -168,29 +168,34 @@ public sealed class GenerateCliTests : IClassFixture<DebugModel>, IDisposable
         File.Copy(_media.Bad("random"), Path.Combine(inDir, "broken.mp4"));
         File.WriteAllText(Path.Combine(inDir, "notes.txt"), "shot list");
         File.WriteAllText(Path.Combine(inDir, "one.transcript.txt"), "Catch the ball!\n");
+        File.WriteAllText(Path.Combine(inDir, "two.prompt.txt"), "waves on rocks, gulls\n");
+        File.WriteAllText(Path.Combine(inDir, "two.negative.txt"), "music");
         var outDir = _media.PathOf("batch-out");
 
-        // When it is scored into a new folder
-        var first = Generate(inDir, "-o", outDir, "--seed", "5");
+        // When it is scored into a new folder with one prompt for all
+        var first = Generate(inDir, "-o", outDir, "--seed", "5", "--prompt", "a ball bounces");
 
         // Then both videos are written with their manifests, the broken file gets one line and exit 2, the text is left alone
         Assert.Equal(ExitCodes.BadInput, first.ExitCode);
         var failure = Assert.Single(first.Stderr.Split('\n'), l => l.StartsWith("v2a: ", StringComparison.Ordinal));
         Assert.Contains("broken.mp4", failure, StringComparison.Ordinal);
         Assert.Contains("3 video(s): 2 generated, 0 done before, 1 failed", first.Stdout, StringComparison.Ordinal);
-        Assert.Contains("2 other file(s) left alone", first.Stdout, StringComparison.Ordinal);
+        Assert.Contains("4 other file(s) left alone", first.Stdout, StringComparison.Ordinal);
         string[] outputs = ["one.mp4", "one.mp4.c2pa.json", "two.mkv", "two.mkv.c2pa.json"];
         Assert.Equal(outputs, Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal("opus", Assert.Single(MediaProbe.Probe(Path.Combine(outDir, "two.mkv")).Audio).Codec);
 
-        // And the video with a transcript file beside it was given its words, the other none
-        Assert.Contains("\"Catch the ball!\"", File.ReadAllText(Path.Combine(outDir, "one.mp4.c2pa.json")), StringComparison.Ordinal);
-        Assert.Contains("\"transcript\": null", File.ReadAllText(Path.Combine(outDir, "two.mkv.c2pa.json")), StringComparison.Ordinal);
+        // And the files beside a video gave it its own words, prompt and negative prompt; the option gave the rest
+        using var one = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "one.mp4.c2pa.json")));
+        using var two = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "two.mkv.c2pa.json")));
+        string? Setting(JsonDocument manifest, string name) => FindProperty(manifest.RootElement, name)?.GetString();
+        Assert.Equal(("Catch the ball!", "a ball bounces", null), (Setting(one, "transcript"), Setting(one, "prompt"), Setting(one, "negativePrompt")));
+        Assert.Equal((null, "waves on rocks, gulls", "music"), (Setting(two, "transcript"), Setting(two, "prompt"), Setting(two, "negativePrompt")));
 
         // When one output is lost (as if interrupted before it) and the same command runs again
         var kept = File.GetLastWriteTimeUtc(Path.Combine(outDir, "one.mp4"));
         File.Delete(Path.Combine(outDir, "two.mkv"));
-        var again = Generate(inDir, "-o", outDir, "--seed", "5");
+        var again = Generate(inDir, "-o", outDir, "--seed", "5", "--prompt", "a ball bounces");
 
         // Then only the missing one is made again; the finished one is left as it was
         Assert.Contains("3 video(s): 1 generated, 1 done before, 1 failed", again.Stdout, StringComparison.Ordinal);
@@ -306,5 +311,37 @@ public sealed class GenerateCliTests : IClassFixture<DebugModel>, IDisposable
 
         Assert.Equal(ExitCodes.BadInput, r.ExitCode);
         Assert.Contains("not a model package", r.Stderr);
+    }
+
+    /// <summary>The first property named <paramref name="name"/> anywhere under <paramref name="element"/>, depth first.</summary>
+    private static JsonElement? FindProperty(JsonElement element, string name)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in element.EnumerateObject())
+            {
+                if (property.Name == name)
+                {
+                    return property.Value;
+                }
+
+                if (FindProperty(property.Value, name) is { } found)
+                {
+                    return found;
+                }
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in element.EnumerateArray())
+            {
+                if (FindProperty(item, name) is { } found)
+                {
+                    return found;
+                }
+            }
+        }
+
+        return null;
     }
 }

@@ -13,6 +13,7 @@ public static class GenerateCommand
         var input = new Argument<string>("input")
         {
             Description = "The video to score (any file ffmpeg reads), or a folder: each of its videos is scored into the -o folder; "
+                + "NAME.prompt.txt, NAME.negative.txt or NAME.transcript.txt beside a video gives it its own (the options give the rest); "
                 + "run again after an interruption and the videos already done are skipped.",
         };
         var output = new Option<string>("--output", "-o")
@@ -23,7 +24,7 @@ public static class GenerateCommand
         };
         var prompt = new Option<string?>("--prompt") { Description = "What the soundtrack should contain, e.g. \"waves on rocks, gulls\"." };
         var negative = new Option<string?>("--negative") { Description = "What it should not contain, e.g. \"music\"." };
-        var transcript = new Option<string?>("--transcript") { Description = "Words spoken in the video, for speech: the model was trained on captions followed by their transcript, and makes speech only when given words. For a folder of videos, NAME.transcript.txt beside each gives its own." };
+        var transcript = new Option<string?>("--transcript") { Description = "Words spoken in the video, for speech: the model was trained on captions followed by their transcript, and makes speech only when given words. For a folder of videos, NAME.transcript.txt beside one gives it its own." };
         var candidates = new Option<int>("--candidates", "-n") { Description = "How many candidate soundtracks (seeds seed, seed+1, ...).", DefaultValueFactory = _ => 1 };
         var seed = new Option<long?>("--seed") { Description = "Seed of the first candidate (default: random, reported)." };
         var steps = new Option<int?>("--steps") { Description = "Sampling steps (default: the model's)." };
