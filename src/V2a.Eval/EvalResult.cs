@@ -30,6 +30,14 @@ public sealed record EvalResult
     /// <summary>The same measured on the real audio: the detector's ceiling.</summary>
     public required OnsetResult RealOnsets { get; init; }
 
+    /// <summary>With several seeds: onset F1 (±50 ms) of candidate k over all clips, k = 0 first (<see cref="Onsets"/>'s):
+    /// how much the timing figure moves with the seed alone.</summary>
+    public IReadOnlyList<double>? OnsetF1BySeed { get; init; }
+
+    /// <summary>With several seeds: onset F1 (±50 ms) when each clip's best-timed candidate is picked, knowing the reference
+    /// onsets — the most that choosing among this many candidates (by any score) could give.</summary>
+    public double? OnsetF1BestSeed { get; init; }
+
     public required OffsetResult Offset { get; init; }
 
     public required DiversityResult Diversity { get; init; }
@@ -137,6 +145,12 @@ public sealed record ClipResult
     public required int GeneratedOnsets { get; init; }
 
     public required double OnsetF1At50 { get; init; }
+
+    /// <summary>With several seeds: each candidate's onset F1 (±50 ms), candidate 0's first (it is <see cref="OnsetF1At50"/>).</summary>
+    public IReadOnlyList<double>? CandidateOnsetF1At50 { get; init; }
+
+    /// <summary>With several seeds: each candidate's detected onsets that count (as <see cref="GeneratedOnsets"/>).</summary>
+    public IReadOnlyList<int>? CandidateGeneratedOnsets { get; init; }
 
     public double? OffsetSeconds { get; init; }
 

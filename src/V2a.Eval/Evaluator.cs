@@ -112,6 +112,8 @@ public static class Evaluator
         var negLufsChange = new List<double>();
         var negClipped = new List<double>();
         var negOnsets = new OnsetAccuracy();
+        var onsetsBySeed = new List<OnsetAccuracy>(); // candidate k's onsets over all clips (with several seeds)
+        var onsetsBestSeed = new OnsetAccuracy();      // each clip's candidate with the best onset F1
         var negPlainOnsets = new OnsetAccuracy();
         var generatedLufs = new List<double>();
         var realLoudness = new List<double>();
@@ -209,6 +211,38 @@ public static class Evaluator
                 realOffsets.Add(realOffset.LagSeconds);
             }
 
+            // Every candidate's onsets too, when there are several: how much the timing depends on the seed, and what
+            // picking each clip's best-timed candidate would give (an oracle: it knows the reference onsets).
+            List<double>? candidateF1 = null;
+            List<int>? candidateCounts = null;
+            if (candidates.Count >= 2)
+            {
+                (candidateF1, candidateCounts) = ([], []);
+                var detectedBySeed = new List<IReadOnlyList<double>>();
+                for (var k = 0; k < candidates.Count; k++)
+                {
+                    var detectedK = k == 0 ? genDetected : OnsetDetector.Detect(candidates[k].Audio, audio.SampleRate);
+                    var keptK = truthOnsets.Counted(detectedK, OnsetAccuracy.TightSeconds);
+                    candidateF1.Add(OnsetDetector.Match(reference, keptK, OnsetAccuracy.TightSeconds).F1);
+                    candidateCounts.Add(keptK.Count);
+                    detectedBySeed.Add(detectedK);
+                    while (onsetsBySeed.Count <= k)
+                    {
+                        onsetsBySeed.Add(new OnsetAccuracy());
+                    }
+
+                    onsetsBySeed[k].Add(truthOnsets, detectedK);
+                }
+
+                var best = 0;
+                for (var k = 1; k < candidateF1.Count; k++)
+                {
+                    best = candidateF1[k] > candidateF1[best] ? k : best;
+                }
+
+                onsetsBestSeed.Add(truthOnsets, detectedBySeed[best]);
+            }
+
             double? diversity = candidates.Count >= 2 ? Diversity.MeanPairwiseDistance(candidates.Select(c => c.Out.Embedding).ToList()) : null;
             if (diversity is { } d)
             {
@@ -266,6 +300,8 @@ public static class Evaluator
                 ReferenceOnsets = reference.Count,
                 GeneratedOnsets = genKept.Count,
                 OnsetF1At50 = clipOnsets.F1,
+                CandidateOnsetF1At50 = candidateF1,
+                CandidateGeneratedOnsets = candidateCounts,
                 OffsetSeconds = offset?.LagSeconds,
                 RealOffsetSeconds = realOffset?.LagSeconds,
                 Diversity = diversity,
@@ -305,6 +341,8 @@ public static class Evaluator
             Classes = new ClassResult(Stats.Mean(kls), Stats.Mean(klBernoulli), Stats.Mean(top1), Stats.Mean(agreement), Stats.Mean(genTruth), Stats.Mean(realTruth)),
             Onsets = ToResult(onsets),
             RealOnsets = ToResult(realOnsets),
+            OnsetF1BySeed = onsetsBySeed.Count >= 2 ? onsetsBySeed.Select(o => o.Tight.F1).ToList() : null,
+            OnsetF1BestSeed = onsetsBySeed.Count >= 2 ? onsetsBestSeed.Tight.F1 : null,
             Offset = new OffsetResult(
                 Stats.Mean(offsets.Select(Math.Abs)), Stats.Percentile(offsets, 50), InSync(offsets),
                 Stats.Mean(realOffsets.Select(Math.Abs)), Stats.Percentile(realOffsets, 50), InSync(realOffsets), offsets.Count),

@@ -49,6 +49,21 @@ internal sealed class HalfWhenNegativeSource : ISoundtrackSource
     }
 }
 
+/// <summary>The clip's real audio for the first seed asked of it, silence for any other: candidates whose timing differs.</summary>
+internal sealed class RealForSeedSource(long seed) : ISoundtrackSource
+{
+    public string Description => $"real audio for seed {seed}, silence for others";
+
+    public bool IgnoresRequests => false;
+
+    public float[] Generate(EvalClip clip, SoundRequest request) =>
+        request.Seed == seed ? Evaluator.ReadRealAudio(clip, AudioSettings.Default) : new float[(int)AudioSettings.Default.SamplesFor(clip.Seconds)];
+
+    public void Dispose()
+    {
+    }
+}
+
 /// <summary>Needs the trained reference classifier (models/reference/) and makes a small corpus with FoleyWorld.</summary>
 public sealed class EvaluatorTests(ShippedReference shipped, TinyCorpus corpus) : IClassFixture<ShippedReference>, IClassFixture<TinyCorpus>
 {
@@ -113,6 +128,35 @@ public sealed class EvaluatorTests(ShippedReference shipped, TinyCorpus corpus) 
         Assert.Equal(0, r.NegativePrompt.MeanChange, 9);
         Assert.True(r.NegativePrompt.Trials > 0);
         Assert.Equal(0, r.NegativePrompt.Fraction);
+    }
+
+    [Fact]
+    public void With_several_seeds_each_candidates_onsets_are_scored_and_the_best_timed_is_picked_per_clip()
+    {
+        // Given three candidates a clip of which only the second (seed 2) has the real audio, the others silence
+        var options = new EvalOptions { CorpusDir = corpus.Dir, Split = "all", Seeds = 3, Seed = 1, PromptTests = false };
+        using var source = new RealForSeedSource(2);
+
+        // When evaluated
+        var r = Evaluator.Run(options, source, shipped.Classifier);
+
+        // Then candidate 0 (the headline) finds nothing, candidate 1 scores the real audio's F1, and picking each clip's
+        // best-timed candidate gives the real audio's F1 too
+        Assert.Equal(0, r.Onsets.F1At50);
+        var bySeed = Assert.IsAssignableFrom<IReadOnlyList<double>>(r.OnsetF1BySeed);
+        Assert.Equal(3, bySeed.Count);
+        Assert.Equal(0, bySeed[0]);
+        Assert.Equal(r.RealOnsets.F1At50, bySeed[1], 12);
+        Assert.Equal(0, bySeed[2]);
+        Assert.Equal(r.RealOnsets.F1At50, r.OnsetF1BestSeed!.Value, 12);
+        Assert.All(r.PerClip, c =>
+        {
+            Assert.Equal(c.OnsetF1At50, c.CandidateOnsetF1At50![0]);
+            Assert.Equal(0, c.CandidateGeneratedOnsets![2]);
+        });
+
+        // And with one seed there is nothing to pick from
+        Assert.Null(Evaluator.Run(options with { Seeds = 1 }, source, shipped.Classifier).OnsetF1BySeed);
     }
 
     [Fact]

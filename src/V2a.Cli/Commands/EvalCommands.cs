@@ -244,6 +244,11 @@ public static class EvalCommands
         Console.WriteLine($"FD:        {F(r.Fd.Generated, "0.00")} (half-size {F(r.Fd.GeneratedHalves, "0.00")}, real-vs-real floor {F(r.Fd.Floor, "0.00")})");
         Console.WriteLine($"KL:        softmax {F(r.Classes.KlSoftmax)}, Bernoulli {F(r.Classes.KlBernoulli)}; top-1 agreement {F(r.Classes.Top1Agreement)}, label F1 vs truth {F(r.Classes.GeneratedVsTruthF1)} (real {F(r.Classes.RealVsTruthF1)})");
         Console.WriteLine($"onsets:    F1 {F(r.Onsets.F1At50)} @50 ms, {F(r.Onsets.F1At100)} @100 ms; error median {F(r.Onsets.MedianErrorMs, "0.0")} ms, p90 {F(r.Onsets.P90ErrorMs, "0.0")} ms (real audio F1 {F(r.RealOnsets.F1At50)} @50 ms)");
+        if (r.OnsetF1BySeed is { } bySeed && r.OnsetF1BestSeed is { } bestSeed)
+        {
+            Console.WriteLine($"           by seed: F1 {string.Join(" / ", bySeed.Select(f => F(f)))} @50 ms (candidates 0–{bySeed.Count - 1}); each clip's best-timed candidate {F(bestSeed)}");
+        }
+
         Console.WriteLine($"AV offset: mean |lag| {F(r.Offset.MeanAbsSeconds)} s, median lag {F(r.Offset.MedianSignedSeconds, "+0.000;-0.000")} s, in sync {F(r.Offset.InSyncFraction)} (real audio {F(r.Offset.RealMeanAbsSeconds)} s, {F(r.Offset.RealMedianSignedSeconds, "+0.000;-0.000")} s, {F(r.Offset.RealInSyncFraction)})");
         Console.WriteLine($"diversity: {F(r.Diversity.MeanPairwise)} (different real clips: {F(r.Diversity.RealAcrossClips)})");
         Console.WriteLine($"negative:  lowers the named class in {F(r.NegativePrompt.Fraction)} of {r.NegativePrompt.Trials}, mean {F(r.NegativePrompt.MeanChange, "+0.000;-0.000")}");

@@ -33,6 +33,10 @@ public static class EvalReport
         s.AppendLine($"| label F1 against true classes | {F(r.Classes.GeneratedVsTruthF1, "0.000")} | real audio: {F(r.Classes.RealVsTruthF1, "0.000")} | higher |");
         s.AppendLine($"| onset F1 ±50 ms | {F(r.Onsets.F1At50, "0.000")} | real audio: {F(r.RealOnsets.F1At50, "0.000")} | higher |");
         s.AppendLine($"| onset F1 ±100 ms | {F(r.Onsets.F1At100, "0.000")} | real audio: {F(r.RealOnsets.F1At100, "0.000")} | higher |");
+        if (r.OnsetF1BySeed is { } bySeed && r.OnsetF1BestSeed is { } bestSeed)
+        {
+            s.AppendLine($"| onset F1 ±50 ms by seed (candidates 0–{bySeed.Count - 1}) / each clip's best-timed candidate | {string.Join(" / ", bySeed.Select(f => F(f, "0.000")))} / {F(bestSeed, "0.000")} | real audio: {F(r.RealOnsets.F1At50, "0.000")} | the spread is the seed's share of the figure; the best is what picking among the candidates could give at most |");
+        }
         s.AppendLine($"| onset error median / p90 (ms) | {F(r.Onsets.MedianErrorMs, "0.0")} / {F(r.Onsets.P90ErrorMs, "0.0")} | real audio: {F(r.RealOnsets.MedianErrorMs, "0.0")} / {F(r.RealOnsets.P90ErrorMs, "0.0")} | lower |");
         s.AppendLine($"| AV offset, mean abs (s) (DeSync analogue) | {F(r.Offset.MeanAbsSeconds, "0.000")} | real audio: {F(r.Offset.RealMeanAbsSeconds, "0.000")} | lower |");
         s.AppendLine($"| AV offset, median signed (s) | {F(r.Offset.MedianSignedSeconds, "+0.000;-0.000")} | real audio: {F(r.Offset.RealMedianSignedSeconds, "+0.000;-0.000")} | nearer 0 |");
