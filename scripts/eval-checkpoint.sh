@@ -7,7 +7,9 @@
 # Usage: scripts/eval-checkpoint.sh RUN SHARDS CORPUS OUT [CLIPS]
 #   RUN     a 'v2a train --out' folder          SHARDS  the shards it trains on (their val split is held out)
 #   CORPUS  the corpus the shards came from     OUT     where the package (OUT/model), eval.json and report go
-# Settings (environment): V2A (the CLI to run, default ./v2a; point it at a copy of the build while you rebuild).
+# Settings (environment): V2A (the CLI to run, default ./v2a; point it at a copy of the build while you rebuild),
+#   SEEDS (candidates a clip, default 2; the card's 94-clip figures use 1), BASELINE (an eval.json on the same clips, e.g.
+#   models/default/eval/eval.json: the result is compared with it clip by clip, 'v2a eval compare', into OUT/compare.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=${1:?usage: eval-checkpoint.sh RUN SHARDS CORPUS OUT [CLIPS]}
@@ -16,6 +18,9 @@ corpus=${3:?corpus folder}
 out=${4:?output folder}
 clips=${5:-16}
 v2a=${V2A:-./v2a}
+seeds=${SEEDS:-2}
+baseline=${BASELINE:-}
+[ -z "$baseline" ] || [ -f "$baseline" ] || { echo "eval-checkpoint: BASELINE $baseline: no such file" >&2; exit 2; }
 
 ckpt=$(cat "$run/latest")
 step=$((10#${ckpt#ckpt-}))
@@ -29,6 +34,9 @@ cp "$run/latest" "$scratch/latest"
 rm -rf "$out/model"
 mv "$scratch/model" "$out/model"
 rm -rf "$scratch"
-"$v2a" eval --model "$out/model" --data "$corpus" --shards "$shards" --split val --clips "$clips" --seeds 2 \
+"$v2a" eval --model "$out/model" --data "$corpus" --shards "$shards" --split val --clips "$clips" --seeds "$seeds" \
   --json "$out/eval.json" --report "$out/report"
-echo "eval-checkpoint: step $step of $run evaluated into $out (eval.json, report/)"
+if [ -n "$baseline" ]; then
+  "$v2a" eval compare "$baseline" "$out/eval.json" | tee "$out/compare.txt"
+fi
+echo "eval-checkpoint: step $step of $run evaluated into $out (eval.json, report/${baseline:+, compare.txt})"

@@ -266,6 +266,10 @@ public static class EvalCommands
         Console.WriteLine($"A: {r.A}");
         Console.WriteLine($"B: {r.B}");
         Console.WriteLine($"{r.Clips} clips in both (A {r.ClipsA}, B {r.ClipsB}); 95 % paired bootstrap over clips, {r.Resamples} resamples");
+        if (r.Clips < EvalComparison.FewClips)
+        {
+            Console.WriteLine($"note: only {r.Clips} clips; a bootstrap over fewer than {EvalComparison.FewClips} gives rough intervals (too narrow), read the verdicts with care");
+        }
         Console.WriteLine();
         Console.WriteLine($"{"figure",-40} {"clips",5} {"A",8} {"B",8} {"B - A",8}  {"95 % interval",-19} verdict");
         foreach (var m in r.Metrics)

@@ -13,6 +13,9 @@ public static class EvalComparison
     /// <summary>Bootstrap resamples by default.</summary>
     public const int DefaultResamples = 2000;
 
+    /// <summary>Below this many clips the bootstrap's percentile intervals come out too narrow to trust; the CLI says so.</summary>
+    public const int FewClips = 20;
+
     /// <summary>A clip counts as in sync when its estimated audio–video lag is at most this (as <see cref="OffsetResult"/>).</summary>
     private const double InSyncSeconds = OffsetResult.InSyncSeconds;
 
