@@ -270,6 +270,7 @@ public static class EvalCommands
         {
             Console.WriteLine($"note: only {r.Clips} clips; a bootstrap over fewer than {EvalComparison.FewClips} gives rough intervals (too narrow), read the verdicts with care");
         }
+
         Console.WriteLine();
         Console.WriteLine($"{"figure",-40} {"clips",5} {"A",8} {"B",8} {"B - A",8}  {"95 % interval",-19} verdict");
         foreach (var m in r.Metrics)
