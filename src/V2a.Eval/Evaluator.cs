@@ -222,8 +222,8 @@ public static class Evaluator
                 for (var k = 0; k < candidates.Count; k++)
                 {
                     var detectedK = k == 0 ? genDetected : OnsetDetector.Detect(candidates[k].Audio, audio.SampleRate);
-                    var keptK = truthOnsets.Counted(detectedK, OnsetAccuracy.TightSeconds);
-                    candidateF1.Add(OnsetDetector.Match(reference, keptK, OnsetAccuracy.TightSeconds).F1);
+                    var keptK = k == 0 ? genKept : truthOnsets.Counted(detectedK, OnsetAccuracy.TightSeconds);
+                    candidateF1.Add(k == 0 ? clipOnsets.F1 : OnsetDetector.Match(reference, keptK, OnsetAccuracy.TightSeconds).F1);
                     candidateCounts.Add(keptK.Count);
                     detectedBySeed.Add(detectedK);
                     while (onsetsBySeed.Count <= k)
