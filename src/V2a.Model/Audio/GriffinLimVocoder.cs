@@ -11,7 +11,9 @@ namespace V2a.Model.Audio;
 /// multiplicative non-negative least-squares updates (S ← S·Mᵀmel / MᵀM·S).</item>
 /// <item>Fast Griffin-Lim (Perraudin, Balazs &amp; Søndergaard 2013): alternate projections between
 /// spectrograms with magnitude S and consistent spectrograms, with momentum α = 0.99 applied to the
-/// consistent estimate (c = tₙ + α(tₙ − tₙ₋₁)); phase initialised from a seeded generator, so the output
+/// consistent estimate (c = tₙ + α(tₙ − tₙ₋₁)), started from the phase-gradient heap integration of the
+/// magnitude (<see cref="PhaseGradient"/>; random phases where it is below its tolerance, from a seeded
+/// generator) or, with <see cref="PhaseStart.Random"/>, from random phases everywhere, so the output
 /// is deterministic. It works in the padded time domain of the mel front end (T frames ↔ T·hop + 2·pad
 /// samples, un-centred STFT) with an own overlap-add inverse (torch.istft rejects the zero window
 /// envelope at the very first sample of an un-centred frame), and trims the padding at the end.</item>
@@ -34,8 +36,9 @@ public sealed class GriffinLimVocoder : IVocoder
     /// <param name="seed">Seed of the initial phases: the same seed gives the same waveform.</param>
     /// <param name="melInversionIterations">Non-negative least-squares refinements of the mel inversion.</param>
     /// <param name="device">Where the work runs (default <see cref="TorchRuntime.Device"/>); results return on the input's device.</param>
+    /// <param name="start">Where the iterations start: phase-gradient integration of the magnitude, or random phases.</param>
     public GriffinLimVocoder(AudioSettings settings, int iterations = 32, double momentum = 0.99, long seed = 0,
-        int melInversionIterations = 100, Device? device = null)
+        int melInversionIterations = 100, Device? device = null, PhaseStart start = PhaseStart.PhaseGradient)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (iterations < 0 || melInversionIterations < 0)
@@ -49,6 +52,7 @@ public sealed class GriffinLimVocoder : IVocoder
         Momentum = momentum;
         Seed = seed;
         MelInversionIterations = melInversionIterations;
+        Start = start;
         _device = device ?? TorchRuntime.Device;
         _front = new MelSpectrogram(settings);
         _front.to(_device);
@@ -68,6 +72,8 @@ public sealed class GriffinLimVocoder : IVocoder
     public long Seed { get; }
 
     public int MelInversionIterations { get; }
+
+    public PhaseStart Start { get; }
 
     /// <summary>Spectral convergence ‖S − |STFT(y)|‖ / ‖S‖ of the last <see cref="Vocode"/> (in its padded domain).</summary>
     public double LastSpectralConvergence { get; private set; } = double.NaN;
@@ -122,9 +128,7 @@ public sealed class GriffinLimVocoder : IVocoder
 
         Tensor Forward(Tensor y) => _front.Spectrum(y);                      // (B, L) → (B, F, T) complex
 
-        // Phases drawn on the CPU from a seeded generator (the same on every device), then moved.
-        using var generator = new Generator((ulong)Seed);
-        var phase = rand([batch, magnitude.shape[1], frames], generator: generator).Times(2 * Math.PI).to(magnitude.device);
+        var phase = InitialPhase(magnitude);
         var angles = polar(ones_like(phase), phase);                         // (B, F, T) unit complex
         Tensor? previous = null;
         for (var i = 0; i < Iterations; i++)
@@ -143,6 +147,28 @@ public sealed class GriffinLimVocoder : IVocoder
         var consistent = Forward(waveform).abs();
         LastSpectralConvergence = ((magnitude - consistent).norm() / magnitude.norm().AtLeast(1e-12)).item<float>();
         return waveform.narrow(1, padding, frames * hop).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>(B, F, T) starting phases, computed on the CPU (the same on every device), on the magnitude's device.</summary>
+    private Tensor InitialPhase(Tensor magnitude)
+    {
+        var (batch, bins, frames) = (magnitude.shape[0], (int)magnitude.shape[1], (int)magnitude.shape[2]);
+        if (Start == PhaseStart.Random)
+        {
+            using var generator = new Generator((ulong)Seed);
+            return rand([batch, bins, frames], generator: generator).Times(2 * Math.PI).to(magnitude.device);
+        }
+
+        var values = magnitude.cpu().to(ScalarType.Float32).contiguous().data<float>().ToArray();
+        var phases = new float[values.Length];
+        var random = new Random((int)(Seed % int.MaxValue));
+        var size = bins * frames;
+        for (var b = 0; b < batch; b++)
+        {
+            PhaseGradient.Reconstruct(values.AsSpan(b * size, size), bins, frames, Settings, random).CopyTo(phases, b * size);
+        }
+
+        return tensor(phases, [batch, bins, frames]).to(magnitude.device);
     }
 
     /// <summary>Spectral convergence ‖target − |STFT(waveform)|‖ / ‖target‖ in the front end's convention.</summary>
@@ -168,4 +194,14 @@ public sealed class GriffinLimVocoder : IVocoder
         var folded = nn.functional.fold(frames, output_size: (1L, length), kernel_size: (1L, (long)Settings.NFft), stride: (1L, (long)Settings.HopLength));
         return folded.reshape(frames.shape[0], length);                     // (B, 1, 1, L) → (B, L)
     }
+}
+
+/// <summary>Where Griffin-Lim's iterations start.</summary>
+public enum PhaseStart
+{
+    /// <summary>Phase-gradient heap integration of the magnitude (<see cref="PhaseGradient"/>).</summary>
+    PhaseGradient,
+
+    /// <summary>Uniform random phases from the vocoder's seed.</summary>
+    Random,
 }
