@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace V2a.Model.Audio;
 
 /// <summary>
@@ -24,11 +26,15 @@ public static class PhaseGradient
     /// <summary>Coefficients quieter than this share of the loudest (−100 dB) get a random phase.</summary>
     public const double RelativeTolerance = 1e-5;
 
+    /// <summary>Loudness steps of the integration order between the tolerance and the loudest coefficient.</summary>
+    private const int LoudnessBuckets = 2048;
+
     /// <summary>
     /// Phases (radians) for the magnitude <paramref name="magnitude"/>, row-major (bins, frames) with bins =
     /// n_fft/2 + 1 of <paramref name="settings"/>.
     /// </summary>
     /// <param name="random">Source of the phases of coefficients below the tolerance.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per window: no time for the tiered JIT to warm up
     public static float[] Reconstruct(ReadOnlySpan<float> magnitude, int bins, int frames, AudioSettings settings, Random random)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -87,35 +93,37 @@ public static class PhaseGradient
             }
         }
 
+        // Loudness order by a bucket queue over [threshold, log max] (LoudnessBuckets steps of about 0.006 nats; within
+        // a bucket the last pushed comes first): O(1) a push or pop, where a binary heap cost this method most of its time.
         var integrated = new double[count];
-        var heap = new PriorityQueue<int, double>(count);
-        var byLoudness = new int[remaining];
-        var loudness = new double[remaining];
-        for (int i = 0, j = 0; i < count; i++)
+        var bucketOf = new int[count];
+        var span = Math.Max(Math.Log(max) - threshold, 1e-9);
+        var seeds = new Buckets(LoudnessBuckets, count);
+        for (var i = count - 1; i >= 0; i--)
         {
             if (todo[i])
             {
-                (byLoudness[j], loudness[j]) = (i, -logs[i]);
-                j++;
+                bucketOf[i] = Math.Min(LoudnessBuckets - 1, (int)((logs[i] - threshold) / span * LoudnessBuckets));
+                seeds.Push(i, bucketOf[i]);
             }
         }
 
-        Array.Sort(loudness, byLoudness); // loudest first
-        var next = 0;
+        var queue = new Buckets(LoudnessBuckets, count);
         while (remaining > 0)
         {
             // A new island starts at its loudest coefficient with phase 0.
-            while (!todo[byLoudness[next]])
+            int seed;
+            do
             {
-                next++;
+                seed = seeds.Pop();
             }
+            while (!todo[seed]);
 
-            var seed = byLoudness[next];
             todo[seed] = false;
             remaining--;
             integrated[seed] = 0;
-            heap.Enqueue(seed, -logs[seed]);
-            while (heap.TryDequeue(out var i, out _))
+            queue.Push(seed, bucketOf[seed]);
+            for (var i = queue.Pop(); i >= 0; i = queue.Pop())
             {
                 var (k, n) = (i / frames, i % frames);
                 if (n + 1 < frames)
@@ -146,7 +154,8 @@ public static class PhaseGradient
             {
                 // (−1)^k for the window's peak at n_fft/2 of each frame.
                 var k = i / frames;
-                phase[i] = (float)Math.IEEERemainder(integrated[i] + (Math.PI * (k & 1)), 2 * Math.PI);
+                var x = integrated[i] + (Math.PI * (k & 1));
+                phase[i] = (float)(x - (2 * Math.PI * Math.Round(x / (2 * Math.PI))));
             }
         }
 
@@ -162,7 +171,7 @@ public static class PhaseGradient
             todo[to] = false;
             remaining--;
             integrated[to] = integrated[from] + delta;
-            heap.Enqueue(to, -logs[to]);
+            queue.Push(to, bucketOf[to]);
         }
     }
 
@@ -187,5 +196,46 @@ public static class PhaseGradient
         }
 
         return (values[i + stride] - values[i - stride]) / 2;
+    }
+
+    /// <summary>A max-priority queue of indices with integer priorities 0 … buckets − 1: a stack per priority
+    /// (linked through <c>_next</c>, so an index may be in the queue once at a time) and a cursor at the highest.</summary>
+    private sealed class Buckets
+    {
+        private readonly int[] _head;
+        private readonly int[] _next;
+        private int _top = -1;
+
+        public Buckets(int buckets, int indices)
+        {
+            _head = new int[buckets];
+            Array.Fill(_head, -1);
+            _next = new int[indices];
+        }
+
+        public void Push(int index, int bucket)
+        {
+            _next[index] = _head[bucket];
+            _head[bucket] = index;
+            _top = Math.Max(_top, bucket);
+        }
+
+        /// <summary>An index of the highest non-empty priority, or −1 when empty.</summary>
+        public int Pop()
+        {
+            while (_top >= 0 && _head[_top] < 0)
+            {
+                _top--;
+            }
+
+            if (_top < 0)
+            {
+                return -1;
+            }
+
+            var index = _head[_top];
+            _head[_top] = _next[index];
+            return index;
+        }
     }
 }
