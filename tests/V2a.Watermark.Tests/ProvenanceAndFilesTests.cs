@@ -181,3 +181,24 @@ public class ProvenanceAndFilesTests
         Assert.Equal(Verdict.Watermarked, WatermarkFiles.Detect(output, WatermarkKey.Public).Verdict);
     }
 }
+
+public class BenchFolderTests
+{
+    [Fact]
+    public void A_folder_file_that_already_carries_a_mark_is_refused_naming_it_before_any_work()
+    {
+        // Given a folder of one unmarked and one marked noise clip (ordinary generate output is marked)
+        var dir = Directory.CreateDirectory(Path.Combine(TestAudio.TempDir, "bench-folder-" + Guid.NewGuid().ToString("N"))).FullName;
+        AudioWriter.WriteFile(Path.Combine(dir, "a-unmarked.wav"), TestAudio.Clip(ClipKind.Noise, seed: 3), TestAudio.S.SampleRate);
+        var marked = Path.Combine(dir, "b-marked.wav");
+        AudioWriter.WriteFile(marked, TestAudio.Marked(ClipKind.Noise, seed: 4), TestAudio.S.SampleRate);
+
+        // When the bench is run on it
+        var e = Assert.Throws<BadInputException>(() =>
+            WatermarkBench.Run(new BenchOptions { Clips = 2, Unmarked = 10, Folders = [dir], Threads = 1 }, NullProgress.Instance));
+
+        // Then it refuses the marked file by name, saying why
+        Assert.Equal(marked, e.Path);
+        Assert.Contains("already carries a v2a watermark", e.Reason, StringComparison.Ordinal);
+    }
+}

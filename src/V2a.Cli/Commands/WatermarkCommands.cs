@@ -106,7 +106,7 @@ public static class WatermarkCommands
         var clips = new Option<int>("--clips") { Description = "Marked clips in the robustness matrix.", DefaultValueFactory = _ => 200 };
         var unmarked = new Option<int>("--unmarked") { Description = "Unmarked clips for the false-alarm count.", DefaultValueFactory = _ => 10_000 };
         var seconds = new Option<double>("--seconds") { Description = "Length of each marked clip in seconds.", DefaultValueFactory = _ => 8 };
-        var folder = new Option<string[]>("--folder") { Description = "A folder of unmarked audio/video files (corpus clips, generated output made with 'generate --no-watermark') to include; repeat for several. Some of them also serve as unmarked clips of the false-alarm count, so marked files there count as false alarms.", AllowMultipleArgumentsPerToken = false };
+        var folder = new Option<string[]>("--folder") { Description = "A folder of unmarked audio/video files (corpus clips, generated output made with 'generate --no-watermark') to include; repeat for several. Some of them also serve as unmarked clips of the false-alarm count; a file that already carries a mark is refused.", AllowMultipleArgumentsPerToken = false };
         var folderClips = new Option<int?>("--folder-clips") { Description = "How many files of each folder to mark (spread over the folder); the other clips are synthesised. Default: as many as --clips." };
         var threads = new Option<int>("--threads") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var seed = new Option<int>("--seed") { Description = "Random seed of the synthesised clips and attacks.", DefaultValueFactory = _ => 1 };

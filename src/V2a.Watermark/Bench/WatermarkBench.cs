@@ -91,6 +91,7 @@ public static class WatermarkBench
             var folders = o.Folders.Select(f => (Label: FolderLabel(f), Files: ListMedia(f))).ToList();
             var files = folders.SelectMany(f => Spread(f.Files, o.FolderClips ?? o.Clips).Select(path => (Path: path, f.Label))).ToList();
             var allFiles = folders.SelectMany(f => f.Files.Select(path => (Path: path, f.Label))).ToList();
+            RefuseMarked(files, s, o.ClipSeconds, cancel);
             var speed = MeasureSpeed(synth, s);
 
             // Robustness matrix: folder clips first (silent ones are skipped: there is nothing to mark), then synthesised ones.
@@ -300,6 +301,22 @@ public static class WatermarkBench
         var start = rng.Next(source.Length - n);
         var gain = (float)Math.Pow(10, ((rng.NextDouble() * 20) - 10) / 20);
         return source[start..(start + n)].Select(v => v * gain).ToArray();
+    }
+
+    /// <summary>The bench marks a folder's files itself and draws some of them for the false-alarm count, so a file that
+    /// already carries a mark (ordinary <c>v2a generate</c> output) would be marked twice and count as a false alarm:
+    /// refused, naming it, before any work.</summary>
+    private static void RefuseMarked(IEnumerable<(string Path, string Label)> files, WatermarkSettings s, double seconds, CancellationToken cancel)
+    {
+        foreach (var (path, label) in files)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var r = Watermarker.Detect(FromFile(path, label, s, seconds).Samples, s.SampleRate, WatermarkKey.Public, s);
+            if (r.Detected)
+            {
+                throw new BadInputException(path, $"already carries a v2a watermark (score {r.Score:0.0}); the bench needs unmarked audio, e.g. 'v2a generate --no-watermark'");
+            }
+        }
     }
 
     private static Clip FromFile(string path, string label, WatermarkSettings s, double seconds) =>
