@@ -91,7 +91,7 @@ public static class WatermarkBench
             var folders = o.Folders.Select(f => (Label: FolderLabel(f), Files: ListMedia(f))).ToList();
             var files = folders.SelectMany(f => Spread(f.Files, o.FolderClips ?? o.Clips).Select(path => (Path: path, f.Label))).ToList();
             var allFiles = folders.SelectMany(f => f.Files.Select(path => (Path: path, f.Label))).ToList();
-            RefuseMarked(files, s, o.ClipSeconds, cancel);
+            RefuseMarked(files.Take(o.Clips), s, o.ClipSeconds, cancel); // the ones the matrix marks
             var speed = MeasureSpeed(synth, s);
 
             // Robustness matrix: folder clips first (silent ones are skipped: there is nothing to mark), then synthesised ones.
