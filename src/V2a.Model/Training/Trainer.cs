@@ -91,6 +91,11 @@ public sealed record TrainOptions
     /// overrides <see cref="ModelConfig.BothDropProbability"/>. Null keeps it; a resumed run keeps its checkpoint's.</summary>
     public double? BothDropProbability { get; init; }
 
+    /// <summary>Share of training clips whose video alone is replaced by the empty condition, for a new run (fresh or
+    /// --init-from): overrides <see cref="ModelConfig.VisualDropProbability"/>, so the text side learns to name sounds
+    /// without the picture. Null keeps it; a resumed run keeps its checkpoint's.</summary>
+    public double? VisualDropProbability { get; init; }
+
     /// <summary>Channels of the visual encoder's event path for a fresh run (<see cref="ModelConfig.VisualEventChannels"/>;
     /// 0 turns it off). Null: the preset's. With <see cref="InitFrom"/> it may add the path to a package that has none:
     /// the path's output starts at zero, so the run starts from the package's exact function. A resumed run keeps its
@@ -191,6 +196,11 @@ public static class Trainer
         if (latest is null && o.BothDropProbability is { } both)
         {
             config = config with { BothDropProbability = both };
+        }
+
+        if (latest is null && o.VisualDropProbability is { } videoDrop)
+        {
+            config = config with { VisualDropProbability = videoDrop };
         }
 
         if (latest is null && o.EventClassLossWeight is { } classWeight)

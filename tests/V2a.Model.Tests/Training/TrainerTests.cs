@@ -294,14 +294,14 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
-    public void A_new_run_records_its_mirroring_and_joint_drop_and_a_resumed_run_keeps_them()
+    public void A_new_run_records_its_mirroring_and_drops_and_a_resumed_run_keeps_them()
     {
-        // Given a fresh run asked to mirror half its clips and to drop both conditions of a fifth of them
+        // Given a fresh run asked to mirror half its clips, to drop both conditions of a fifth of them and the video of 30 %
         var dir = Path.Combine(fixture.Root, "mirrored");
-        Trainer.Run(Options(dir, 2) with { MirrorProbability = 0.5, BothDropProbability = 0.2 }, NullProgress.Instance);
+        Trainer.Run(Options(dir, 2) with { MirrorProbability = 0.5, BothDropProbability = 0.2, VisualDropProbability = 0.3 }, NullProgress.Instance);
 
         // When it is resumed with other values
-        var result = Trainer.Run(Options(dir, 3) with { Resume = true, MirrorProbability = 0.1, BothDropProbability = 0.9, WritePackage = true },
+        var result = Trainer.Run(Options(dir, 3) with { Resume = true, MirrorProbability = 0.1, BothDropProbability = 0.9, VisualDropProbability = 0.05, WritePackage = true },
             NullProgress.Instance);
 
         // Then its checkpoint, its package and its card keep the run's own values (a resumed run does not change its recipe)
@@ -309,7 +309,10 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
         using var model = SoundtrackModel.Load(result.PackageDir!);
         Assert.Equal(0.5, model.Config.FrameFlipProbability);
         Assert.Equal(0.2, model.Config.BothDropProbability);
-        Assert.Contains("both together 20 %", File.ReadAllText(Path.Combine(result.PackageDir!, ModelPackage.CardFile)), StringComparison.Ordinal);
+        Assert.Equal(0.3, model.Config.VisualDropProbability);
+        var card = File.ReadAllText(Path.Combine(result.PackageDir!, ModelPackage.CardFile));
+        Assert.Contains("both together 20 %", card, StringComparison.Ordinal);
+        Assert.Contains("video dropped 30 %", card, StringComparison.Ordinal);
     }
 
     [Fact]
