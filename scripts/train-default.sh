@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
 # Builds the default model end to end and installs it in models/default:
 #   1. a FoleyWorld corpus      (v2a corpus make, resumable)
-#   2. training shards          (v2a data prepare, 64x64 frames, split val=0.05 by clip id, annotated onsets)
-#   3. the `small` preset       (v2a train seeing 64x64 frames, with the annotated sync loss; checkpoints every 250
-#                                steps; --resume after a kill)
-#   4. the event path           (v2a train --init-from the stage-3 package --visual-events 128 --mirror 0.5, 1,000
-#                                steps at lr 2.5e-4: the path starts silent, so the run starts from that model)
-#   5. more training            (v2a train --init-from the stage-4 package --mirror 0.5, 2,000 steps at lr 2.5e-4)
-#   6. twice the clips          (the corpus extended to twice its size with the same seed — its first clips unchanged —
-#                                prepared with the stage-5 package's vocabulary; v2a train --init-from that package
-#                                --mirror 0.5, 1,500 steps at lr 2.5e-4)
-#   7. the package              (RUN-wide/model → models/default: config, EMA weights, vocab, card, ledger)
+#   2. training shards          (v2a data prepare, 64x64 frames, split val=0.05 by clip id, annotated onsets and
+#                                event classes)
+#   3. the `small` preset       (v2a train from random weights seeing 64x64 frames, with an event path in the visual
+#                                encoder, mirrored frames, the annotated sync loss and the event-class loss;
+#                                checkpoints every 250 steps; --resume after a kill)
+#   4. twice the clips          (the corpus extended to twice its size with the same seed — its first clips unchanged —
+#                                prepared with the stage-3 package's vocabulary)
+#   5. more training            (v2a train --init-from the stage-3 package on them, the video dropped in 30 % of the
+#                                clips, 1,000 steps at lr 2.5e-4)
+#   6. the package              (RUN-wide/model → models/default: config, EMA weights, vocab, card, ledger)
 # Every stage is resumable: run the script again after a kill and it continues where it stopped.
 # Settings (environment): V2A_TRAIN_WORK (work folder, default .v2a/train-default), V2A_TRAIN_CLIPS
-# (corpus size, default 2000), V2A_TRAIN_STEPS (default 8000 ≈ 3.5 h on 2 cores at 9-12 samples/s; stage 4 adds 1,000 steps, 0.75 h, stage 5
-# 2,000 steps, 1.35 h, stage 6 2,000 more clips (12 min), their shards (11 min) and 1,500 steps, 1.2 h),
+# (corpus size, default 2000), V2A_TRAIN_STEPS (default 8000 ≈ 4.5–6 h on 2 cores at about 30 steps a minute; stage 4
+# adds 2,000 more clips (12 min) and their shards (13 min), stage 5 1,000 steps, 0.6 h),
 # V2A_TRAIN_SEED (default 1), V2A_TRAIN_FRAME_SIZE (frames the visual encoder sees, default 64; 32 is the preset's),
-# V2A_TRAIN_SYNC_LOSS (weight of the onset head's loss, default 0.5; 0 turns it off).
+# V2A_TRAIN_SYNC_LOSS (weight of the onset head's loss, default 0.5; 0 turns it off), V2A_TRAIN_CLASS_LOSS (weight of
+# the event-class head's loss, default 2; 0 turns it off).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${V2A_TRAIN_WORK:-.v2a/train-default}
@@ -25,43 +26,34 @@ steps=${V2A_TRAIN_STEPS:-8000}
 seed=${V2A_TRAIN_SEED:-1}
 frame=${V2A_TRAIN_FRAME_SIZE:-64}
 sync=${V2A_TRAIN_SYNC_LOSS:-0.5}
+classes=${V2A_TRAIN_CLASS_LOSS:-2}
 mkdir -p "$work"
 
 ./v2a corpus make --out "$work/corpus" --clips "$clips" --seed "$seed" --jobs 2
 
-# Prepare unless the shards are complete and newer than the corpus.
-shards="$work/shards$frame"
+# Prepare unless the shards are complete and newer than the corpus (shards64c: with event classes).
+shards="$work/shards${frame}c"
 if [ ! -f "$shards/manifest.json" ] || [ "$work/corpus/meta.jsonl" -nt "$shards/manifest.json" ]; then
   ./v2a data prepare "$work/corpus" --out "$shards" --split val=0.05 --frame-size "$frame"
 fi
 
 resume=()
-[ -f "$work/run/latest" ] && resume=(--resume)
-./v2a train --data "$shards" --preset small --frame-size "$frame" --sync-loss "$sync" --out "$work/run" \
-  --steps "$steps" --checkpoint-every 250 --seed "$seed" "${resume[@]}"
-
-resume=()
-[ -f "$work/run-events/latest" ] && resume=(--resume)
-./v2a train --data "$shards" --init-from "$work/run/model" --visual-events 128 --mirror 0.5 --out "$work/run-events" \
-  --steps 1000 --lr 2.5e-4 --warmup 50 --checkpoint-every 250 --seed $((seed + 1)) "${resume[@]}"
-
-resume=()
-[ -f "$work/run-more/latest" ] && resume=(--resume)
-./v2a train --data "$shards" --init-from "$work/run-events/model" --mirror 0.5 --out "$work/run-more" \
-  --steps 2000 --lr 2.5e-4 --warmup 50 --checkpoint-every 250 --seed $((seed + 2)) "${resume[@]}"
+[ -f "$work/run-class/latest" ] && resume=(--resume)
+./v2a train --data "$shards" --preset small --frame-size "$frame" --sync-loss "$sync" --visual-events 128 --mirror 0.5 \
+  --class-loss "$classes" --out "$work/run-class" --steps "$steps" --checkpoint-every 250 --seed "$seed" "${resume[@]}"
 
 # The wider corpus starts as hard links to the first one (the corpus writes every file anew, so the first is untouched).
 [ -d "$work/corpus-wide" ] || cp -al "$work/corpus" "$work/corpus-wide"
 ./v2a corpus make --out "$work/corpus-wide" --clips $((2 * clips)) --seed "$seed" --jobs 2
-wide="$work/shards-wide$frame"
+wide="$work/shards-wide${frame}c"
 if [ ! -f "$wide/manifest.json" ] || [ "$work/corpus-wide/meta.jsonl" -nt "$wide/manifest.json" ]; then
-  ./v2a data prepare "$work/corpus-wide" --out "$wide" --split val=0.05 --frame-size "$frame" --vocab "$work/run-more/model"
+  ./v2a data prepare "$work/corpus-wide" --out "$wide" --split val=0.05 --frame-size "$frame" --vocab "$work/run-class/model"
 fi
 
 resume=()
 [ -f "$work/run-wide/latest" ] && resume=(--resume)
-./v2a train --data "$wide" --init-from "$work/run-more/model" --mirror 0.5 --out "$work/run-wide" \
-  --steps 1500 --lr 2.5e-4 --warmup 50 --checkpoint-every 250 --seed $((seed + 3)) "${resume[@]}"
+./v2a train --data "$wide" --init-from "$work/run-class/model" --mirror 0.5 --sync-loss "$sync" --class-loss "$classes" \
+  --drop-video 0.3 --out "$work/run-wide" --steps 1000 --lr 2.5e-4 --warmup 50 --checkpoint-every 250 --seed $((seed + 4)) "${resume[@]}"
 
 weights="$work/run-wide/model/model.safetensors"
 size=$(stat -c %s "$weights")
