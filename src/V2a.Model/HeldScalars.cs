@@ -10,7 +10,7 @@ namespace V2a.Model;
 /// Scalar whose last managed reference dies as its handle is read. A garbage collection another thread starts while the
 /// native operation runs can finalize (free) it before the operation reads it, and the operation fails with
 /// "Expected false to be true … toFloat" (open upstream: dotnet/TorchSharp#1434, #1496). Measured with a thread forcing
-/// collections: <c>a + b</c>, <c>a * 0.5</c>, <c>1 + a</c>, <c>1 - a</c> and <c>a.pow(2)</c> each failed within a
+/// collections: <c>a + b</c>, <c>a * 0.5</c>, <c>1 + a</c>, <c>1 - a</c> and <c>a.pow(2)</c> (and so <c>square()</c>) each failed within a
 /// second, these forms ran millions of operations without one; <c>a - b</c>, <c>a * b</c> and <c>a / b</c> of two
 /// tensors create no Scalar and are safe as operators. The generation path (network, sampler, vocoder) and the loss
 /// use these; the server generates on several threads at once, so there the race is more than theory.
@@ -20,6 +20,7 @@ namespace V2a.Model;
 public static class HeldScalars
 {
     private static readonly Scalar One = 1.ToScalar();
+    private static readonly Scalar Two = 2.ToScalar();
 
     /// <summary>a + b for two tensors (the operator's implicit alpha = 1 held).</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
@@ -35,6 +36,10 @@ public static class HeldScalars
 
     /// <summary>a ÷ k.</summary>
     public static Tensor DividedBy(this Tensor a, double k) => With(k, s => a.div(s));
+
+    /// <summary>a², element-wise: TorchSharp's <c>square()</c> is <c>pow(2)</c> with a transient Scalar (an eval run
+    /// died on it with "Unknown scalar type" after 72 clips, 2026-11-27); this is the same pow with the 2 held.</summary>
+    public static Tensor Squared(this Tensor a) => a.pow(Two);
 
     /// <summary>1 − a (as the operator computes it: −a + 1).</summary>
     public static Tensor OneMinus(this Tensor a) => a.negative().add(One, One);

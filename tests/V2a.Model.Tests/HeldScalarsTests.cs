@@ -21,9 +21,45 @@ public class HeldScalarsTests
         Assert.Equal(new[] { 2.5f, 1f, 0.75f, -2f }, a.OneMinus().data<float>().ToArray());
         Assert.Equal(new[] { 0.1f, 0.1f, 0.25f, 3f }, a.AtLeast(0.1).data<float>().ToArray());
         Assert.Equal(new[] { true, true, false, false }, a.LessThan(0.1).data<bool>().ToArray());
-        foreach (var (held, op) in new[] { (a.Plus(b), a + b), (a.Times(0.3), a * 0.3), (a.OneMinus(), 1 - a), (a.Plus(1e-3), a + 1e-3) })
+        Assert.Equal(new[] { 2.25f, 0f, 0.0625f, 9f }, a.Squared().data<float>().ToArray());
+        foreach (var (held, op) in new[] { (a.Plus(b), a + b), (a.Times(0.3), a * 0.3), (a.OneMinus(), 1 - a), (a.Plus(1e-3), a + 1e-3), (b.Squared(), b.square()) })
         {
             Assert.True(held.equal(op).all().item<bool>());
         }
+    }
+
+    [Fact]
+    public void Squaring_survives_collections_forced_from_another_thread()
+    {
+        // Given a thread that forces garbage collections without pause (what a progress bar or a pipe reader can set off)
+        TorchRuntime.Initialise();
+        using var stop = new CancellationTokenSource();
+        var collector = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+        });
+
+        // When a tensor is squared many times over
+        var a = torch.tensor(new[] { -1.5f, 0f, 0.25f, 3f });
+        try
+        {
+            for (var i = 0; i < 200_000; i++)
+            {
+                using var scope = torch.NewDisposeScope();
+                _ = a.Squared();
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            collector.Wait();
+            a.Dispose();
+        }
+
+        // Then no native Scalar was freed under an operation (the operator form, square(), fails here within seconds)
     }
 }

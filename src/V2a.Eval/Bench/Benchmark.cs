@@ -305,8 +305,8 @@ public static class Benchmark
             var t0 = Stopwatch.GetTimestamp();
             var t = torch.full([2], (double)i / steps);
             var v = network.PredictVelocity(torch.cat([x, x], 0), t, cond); // (2, M, T)
-            var guided = v[1] + (4.5 * (v[0] - v[1]));
-            x.add_(guided.unsqueeze(0) / steps);
+            var guided = v[1].Plus((v[0] - v[1]).Times(4.5)); // HeldScalars: no transient Scalar for a collection to free mid-operation
+            x.copy_(x.Plus(guided.unsqueeze(0).DividedBy(steps)));
             times.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
         }
 

@@ -117,7 +117,7 @@ public sealed class GriffinLimVocoder : IVocoder
         var nFft = Settings.NFft;
         var padding = _front.Padding;
         var length = (frames - 1) * hop + nFft;                              // padded domain, samples
-        var envelope = OverlapAdd(_window.square().reshape(1, nFft, 1).expand(1, nFft, frames), length)
+        var envelope = OverlapAdd(_window.Squared().reshape(1, nFft, 1).expand(1, nFft, frames), length)
             .AtLeast(1e-11);                                                 // (1, L)
 
         Tensor Inverse(Tensor spec)                                          // (B, F, T) complex → (B, L)

@@ -51,7 +51,7 @@ public sealed class MelSpectrogram : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var spec = Spectrum(Pad(waveform));                                // (B, F, T) complex
-        return spec.real.square().Plus(spec.imag.square()).Plus(LogMel.MagnitudeEpsilonSquared).sqrt().MoveToOuterDisposeScope();
+        return spec.real.Squared().Plus(spec.imag.Squared()).Plus(LogMel.MagnitudeEpsilonSquared).sqrt().MoveToOuterDisposeScope();
     }
 
     /// <summary>

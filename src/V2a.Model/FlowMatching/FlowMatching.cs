@@ -61,7 +61,7 @@ public static class FlowMatchingLoss
         }
 
         var w = frameWeight.to(x1.device).unsqueeze(1); // (B, 1, T)
-        var squared = (predicted - (x1 - x0)).square();
+        var squared = (predicted - (x1 - x0)).Squared();
         return (squared * w).sum() / w.sum().Times(x1.shape[1]);
     }
 

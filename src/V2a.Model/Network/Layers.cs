@@ -20,7 +20,7 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => x * torch.rsqrt(x.square().mean([-1], keepdim: true).Plus(_eps)) * weight;
+    public override Tensor forward(Tensor x) => x * torch.rsqrt(x.Squared().mean([-1], keepdim: true).Plus(_eps)) * weight;
 }
 
 /// <summary>

@@ -64,7 +64,7 @@ public static class SyncLoss
     public static Tensor Loss(Tensor predicted, Tensor target, Tensor useRow)
     {
         var w = useRow.to_type(ScalarType.Float32).to(predicted.device).unsqueeze(1); // (B, 1)
-        var sq = (predicted - target).square() * w;
+        var sq = (predicted - target).Squared() * w;
         return sq.sum() / w.sum().Times(predicted.shape[1]).AtLeast(1);
     }
 

@@ -679,7 +679,7 @@ public static class Trainer
             {
                 var cond = ema.PrepareConditions(batch.Frames.to(device), batch.TextIds.to(device), batch.TextMask.to(device),
                     drop.to(device), (empty ? all : no).to(device), batch.Sequence);
-                var estimate = x0 + ema.PredictVelocity(x0, t0, cond);
+                var estimate = x0.Plus(ema.PredictVelocity(x0, t0, cond));
                 var mse = nn.functional.mse_loss(estimate, x1).item<float>() * idx.Length;
                 if (empty)
                 {
