@@ -57,6 +57,9 @@ public static class HeldScalars
     /// <summary>max(a, k) element-wise.</summary>
     public static Tensor AtLeast(this Tensor a, double k) => With(k, s => a.clamp_min(s));
 
+    /// <summary>min(a, k) element-wise.</summary>
+    public static Tensor AtMost(this Tensor a, double k) => With(k, s => a.clamp_max(s));
+
     /// <summary>Runs <paramref name="op"/> with k as a Scalar that lives until it returns, then frees it.</summary>
     private static Tensor With(double k, Func<Scalar, Tensor> op)
     {

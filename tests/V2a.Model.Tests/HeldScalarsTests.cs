@@ -20,6 +20,7 @@ public class HeldScalarsTests
         Assert.Equal(new[] { -0.75f, 0f, 0.125f, 1.5f }, a.DividedBy(2).data<float>().ToArray());
         Assert.Equal(new[] { 2.5f, 1f, 0.75f, -2f }, a.OneMinus().data<float>().ToArray());
         Assert.Equal(new[] { 0.1f, 0.1f, 0.25f, 3f }, a.AtLeast(0.1).data<float>().ToArray());
+        Assert.Equal(new[] { -1.5f, 0f, 0.25f, 1f }, a.AtMost(1).data<float>().ToArray());
         Assert.Equal(new[] { true, true, false, false }, a.LessThan(0.1).data<bool>().ToArray());
         Assert.Equal(new[] { 2.25f, 0f, 0.0625f, 9f }, a.Squared().data<float>().ToArray());
         foreach (var (held, op) in new[] { (a.Plus(b), a + b), (a.Times(0.3), a * 0.3), (a.OneMinus(), 1 - a), (a.Plus(1e-3), a + 1e-3), (b.Squared(), b.square()) })

@@ -86,7 +86,7 @@ public static class FlowMatchingLoss
     {
         var t = mel.shape[2];
         var rise = (mel.narrow(2, 1, t - 1) - mel.narrow(2, 0, t - 1)).AtLeast(0).mean([1]); // (B, T−1): frame k+1's rise
-        var perFrame = nn.functional.pad(rise, [1, 0]).DividedBy(TransientFullRise).clamp_max(1); // frame 0 has no predecessor
+        var perFrame = nn.functional.pad(rise, [1, 0]).DividedBy(TransientFullRise).AtMost(1); // frame 0 has no predecessor
         // Frame j takes the largest rise of frames j − After … j + Before: a max-pool over that window.
         var padded = nn.functional.pad(perFrame.unsqueeze(1), [TransientFramesAfter, TransientFramesBefore]);
         var spread = nn.functional.max_pool1d(padded, TransientFramesAfter + TransientFramesBefore + 1, stride: 1).squeeze(1);
