@@ -81,6 +81,9 @@ public static class SoundClasses
     /// <summary>The five impact materials.</summary>
     public static IReadOnlyList<string> Impacts { get; } = [ImpactWood, ImpactMetal, ImpactGlass, ImpactRubber, ImpactStone];
 
+    /// <summary>Sounds of a whole scene rather than of one visible event: what a user may ask to add to any video.</summary>
+    public static IReadOnlyList<string> Ambience { get; } = [Rain, Wind, Fire];
+
     public static SoundClassInfo Info(string name) =>
         Infos.FirstOrDefault(i => i.Name == name) ?? throw new ArgumentException($"unknown sound class '{name}'", nameof(name));
 

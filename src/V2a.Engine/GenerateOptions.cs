@@ -40,6 +40,10 @@ public sealed record GenerateOptions
     /// null = the generator's default.</summary>
     public double? NegativeStrength { get; init; }
 
+    /// <summary>How much more the prompt counts than the video alone (<see cref="V2a.Model.Generation.GenerationRequest.PromptStrength"/>);
+    /// null = the generator's default.</summary>
+    public double? PromptStrength { get; init; }
+
     /// <summary>Model package folder; null = the bundled default (models/default).</summary>
     public string? ModelDir { get; init; }
 

@@ -100,6 +100,7 @@ public sealed class SoundtrackEngine : IDisposable
         var steps = options.Steps ?? GenerationRequest.DefaultSteps;
         var cfg = options.Cfg ?? GenerationRequest.DefaultCfg;
         var negativeStrength = options.NegativeStrength ?? GenerationRequest.DefaultNegativeStrength;
+        var promptStrength = options.PromptStrength ?? GenerationRequest.DefaultPromptStrength;
         var key = options.Watermark ? WatermarkKey.Resolve(options.WatermarkKey) : null;
         var rate = _model.Config.Audio.SampleRate;
         var requestId = NewId();
@@ -112,7 +113,7 @@ public sealed class SoundtrackEngine : IDisposable
             var seed = firstSeed + paths.Index;
             var generationId = plan.Count == 1 ? requestId : $"{requestId}-{paths.Index + 1}";
             var candidateProgress = new CandidateProgress(progress, paths.Index, plan.Count);
-            var request = new GenerationRequest(options.Prompt, options.Negative, seed, steps, cfg) { NegativeStrength = negativeStrength, Transcript = transcript };
+            var request = new GenerationRequest(options.Prompt, options.Negative, seed, steps, cfg) { NegativeStrength = negativeStrength, PromptStrength = promptStrength, Transcript = transcript };
             WatermarkPayload? payload = key is null ? null : WatermarkPayload.FromIds(_model.ModelId, generationId);
             var provenance = new ProvenanceInfo
             {
@@ -216,6 +217,7 @@ public sealed class SoundtrackEngine : IDisposable
                     steps,
                     cfg,
                     negative_strength = options.Negative is null ? (double?)null : negativeStrength,
+                    prompt_strength = options.Prompt is null ? (double?)null : promptStrength,
                     model = _model.ModelId,
                     generation_id = generationId,
                     watermark = key is not null,

@@ -49,6 +49,9 @@ public sealed record EvalResult
 
     public required PromptResult PromptAdherence { get; init; }
 
+    /// <summary>An ambience the clip lacks, asked for as the whole prompt; null in results written before it was measured.</summary>
+    public AddedSoundResult? PromptAddsAbsent { get; init; }
+
     /// <summary>The generator's raw output level, before eval brings it to the real clip's loudness.</summary>
     public required LevelResult Level { get; init; }
 
@@ -103,6 +106,17 @@ public sealed record DiversityResult(double MeanPairwise, double RealAcrossClips
 /// <param name="Fraction">How often the named class's probability moved the intended way (down for negative, up for prompt).</param>
 /// <param name="MeanChange">Mean change of that probability (generated with − without), in probability units.</param>
 public sealed record PromptResult(int Trials, double Fraction, double MeanChange);
+
+/// <summary>A sound the clip does not have, asked for by a prompt that names it alone (same seed as without a prompt).</summary>
+/// <param name="Trials">Clips tested (those lacking at least one ambience).</param>
+/// <param name="HeardWith">Share of clips where the reference classifier hears it (probability ≥ <see cref="Heard"/>) with the prompt.</param>
+/// <param name="HeardWithout">The same without any prompt: what the video alone brings.</param>
+/// <param name="MeanChange">Mean change of its probability, with the prompt minus without.</param>
+public sealed record AddedSoundResult(int Trials, double HeardWith, double HeardWithout, double MeanChange)
+{
+    /// <summary>The classifier's probability at which a class counts as heard.</summary>
+    public const double Heard = 0.5;
+}
 
 /// <summary>The negative-prompted soundtracks against candidate 0 of the same clips (same seed, same prompt, no
 /// negative): what a stronger push costs the rest of the soundtrack.</summary>
@@ -169,6 +183,15 @@ public sealed record ClipResult
     public double? NegativeRawLufsChange { get; init; }
 
     public double? PromptChange { get; init; }
+
+    /// <summary>The ambience asked for that the clip lacks (<see cref="EvalResult.PromptAddsAbsent"/>), or null.</summary>
+    public string? AbsentClass { get; init; }
+
+    /// <summary>Its probability with the prompt naming it.</summary>
+    public double? AbsentWithPrompt { get; init; }
+
+    /// <summary>Its probability without a prompt.</summary>
+    public double? AbsentWithoutPrompt { get; init; }
 
     public required double RealTimeFactor { get; init; }
 }

@@ -37,7 +37,7 @@ public sealed record EvalOptions
     /// <summary>Seed of each clip's first candidate; candidate k uses Seed + k.</summary>
     public long Seed { get; init; } = 1;
 
-    /// <summary>Run the negative-prompt and prompt-adherence tests (three more generations a clip).</summary>
+    /// <summary>Run the negative-prompt and prompt tests (up to four more generations a clip).</summary>
     public bool PromptTests { get; init; } = true;
 
     /// <summary>Where to write the markdown report and its PNGs, or null.</summary>
@@ -108,6 +108,7 @@ public static class Evaluator
         var diversities = new List<double>();
         var negative = new List<double>();
         var prompt = new List<double>();
+        var added = new List<(double With, double Without)>(); // the asked-for absent ambience's probability, with and without the prompt
         var negOthers = new List<double>();
         var negLufsChange = new List<double>();
         var negClipped = new List<double>();
@@ -250,19 +251,34 @@ public static class Evaluator
             }
 
             // Prompt tests: name the clip's most audible true class.
-            string? named = null;
-            double? negChange = null, promptChange = null, othersChange = null, lufsChange = null;
+            string? named = null, absent = null;
+            double? negChange = null, promptChange = null, othersChange = null, lufsChange = null, absentWith = null, absentWithout = null;
+            float[]? noPromptAudio = null; // no prompt, no negative, candidate 0's seed: the prompt tests' baseline, made once
+            float[] NoPrompt()
+            {
+                if (noPromptAudio is null)
+                {
+                    var (audioOut, seconds) = Timed(() => Generate(new SoundRequest(null, null, options.Seed)));
+                    noPromptAudio = audioOut;
+                    videoSeconds += clip.Seconds;
+                    generationSeconds += seconds;
+                    generations++;
+                }
+
+                return noPromptAudio;
+            }
+
             if (options.PromptTests && !source.IgnoresRequests && NamedClass(truth, realOut, classes) is { } c)
             {
                 named = classes[c];
                 var words = SoundClasses.IsKnown(named) ? SoundClasses.Info(named).Description : named.Replace('_', ' ');
                 var (negativeRaw, s1) = Timed(() => Fit(source.Generate(clip, new SoundRequest(clip.Caption, words, options.Seed, clip.Transcript)), real.Length));
                 var withNegative = LevelMatch(negativeRaw, realLufs, audio.SampleRate, source.IgnoresRequests);
-                var (noPrompt, s2) = Timed(() => Generate(new SoundRequest(null, null, options.Seed)));
+                var noPrompt = NoPrompt();
                 var (withPrompt, s3) = Timed(() => Generate(new SoundRequest(words, null, options.Seed)));
-                videoSeconds += 3 * clip.Seconds;
-                generationSeconds += s1 + s2 + s3;
-                generations += 3;
+                videoSeconds += 2 * clip.Seconds;
+                generationSeconds += s1 + s3;
+                generations += 2;
                 var negOut = classifier.Analyse(withNegative);
                 negChange = negOut.Probabilities[c] - genOut.Probabilities[c];
                 promptChange = classifier.Analyse(withPrompt).Probabilities[c] - classifier.Analyse(noPrompt).Probabilities[c];
@@ -289,6 +305,19 @@ public static class Evaluator
                 negPlainOnsets.Add(truthOnsets, genDetected);
             }
 
+            // A sound the video does not show, asked for: an ambience absent from the clip, named as the whole prompt.
+            if (options.PromptTests && !source.IgnoresRequests && AbsentAmbience(meta.Id, truth, classes) is { } a)
+            {
+                absent = classes[a];
+                var (withAbsent, s4) = Timed(() => Generate(new SoundRequest(SoundClasses.Info(absent).Description, null, options.Seed)));
+                videoSeconds += clip.Seconds;
+                generationSeconds += s4;
+                generations++;
+                absentWith = classifier.Analyse(withAbsent).Probabilities[a];
+                absentWithout = classifier.Analyse(NoPrompt()).Probabilities[a];
+                added.Add((absentWith.Value, absentWithout.Value));
+            }
+
             clipResults.Add(new ClipResult
             {
                 Id = clip.Id,
@@ -310,6 +339,9 @@ public static class Evaluator
                 NegativeOthersChange = othersChange,
                 NegativeRawLufsChange = lufsChange,
                 PromptChange = promptChange,
+                AbsentClass = absent,
+                AbsentWithPrompt = absentWith,
+                AbsentWithoutPrompt = absentWithout,
                 RealTimeFactor = clip.Seconds * seeds / Math.Max(clipGenSeconds, 1e-9),
             });
 
@@ -351,6 +383,8 @@ public static class Evaluator
             NegativeSideEffects = new NegativeSideEffects(negative.Count, Stats.Mean(negOthers), Stats.Mean(negLufsChange), Stats.Mean(negClipped),
                 negOnsets.Tight.F1, negPlainOnsets.Tight.F1),
             PromptAdherence = new PromptResult(prompt.Count, Stats.Mean(prompt.Select(x => x > 0 ? 1.0 : 0.0)), Stats.Mean(prompt)),
+            PromptAddsAbsent = new AddedSoundResult(added.Count, Stats.Mean(added.Select(x => x.With >= AddedSoundResult.Heard ? 1.0 : 0.0)),
+                Stats.Mean(added.Select(x => x.Without >= AddedSoundResult.Heard ? 1.0 : 0.0)), Stats.Mean(added.Select(x => x.With - x.Without))),
             Level = new LevelResult(Stats.Mean(generatedLufs), Stats.Mean(realLoudness), Stats.Mean(clipped)),
             Speed = new SpeedResult(videoSeconds / Math.Max(generationSeconds, 1e-9), videoSeconds, generationSeconds, generations),
             PerClip = clipResults,
@@ -426,6 +460,23 @@ public static class Evaluator
         }
 
         return -1;
+    }
+
+    /// <summary>
+    /// The ambience to ask for in a clip that lacks it (<see cref="SoundClasses.Ambience"/>, not among its true classes),
+    /// picked by the clip id alone so that every run asks each clip for the same one; null when the clip has them all or
+    /// the classifier does not know them.
+    /// </summary>
+    internal static int? AbsentAmbience(string clipId, IReadOnlySet<int> truth, IReadOnlyList<string> classes)
+    {
+        var candidates = SoundClasses.Ambience.Select(name => classes.ToList().IndexOf(name)).Where(i => i >= 0 && !truth.Contains(i)).ToList();
+        if (candidates.Count == 0)
+        {
+            return null;
+        }
+
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(clipId));
+        return candidates[(int)(BitConverter.ToUInt32(hash, 0) % (uint)candidates.Count)];
     }
 
     /// <summary>The true sounding class the classifier hears most clearly in the real audio, or null (stillness).</summary>

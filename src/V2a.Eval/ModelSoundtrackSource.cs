@@ -9,8 +9,9 @@ public static class SoundtrackSources
 {
     /// <summary>The generator of a model package, with the given steps and guidance (null: the model's defaults).</summary>
     /// <param name="negativeStrength">How hard a negative prompt pushes away (see <see cref="GenerationRequest.NegativeStrength"/>); null: the generator's default.</param>
-    public static ISoundtrackSource Open(string modelDir, int? steps, double? cfg, double? negativeStrength = null) =>
-        new ModelSoundtrackSource(modelDir, steps, cfg, negativeStrength);
+    /// <param name="promptStrength">How much more a prompt counts than the video alone (see <see cref="GenerationRequest.PromptStrength"/>); null: the generator's default.</param>
+    public static ISoundtrackSource Open(string modelDir, int? steps, double? cfg, double? negativeStrength = null, double? promptStrength = null) =>
+        new ModelSoundtrackSource(modelDir, steps, cfg, negativeStrength, promptStrength);
 }
 
 /// <summary>
@@ -25,8 +26,9 @@ internal sealed class ModelSoundtrackSource : ISoundtrackSource
     private readonly int? _steps;
     private readonly double? _cfg;
     private readonly double? _negativeStrength;
+    private readonly double? _promptStrength;
 
-    public ModelSoundtrackSource(string modelDir, int? steps, double? cfg, double? negativeStrength)
+    public ModelSoundtrackSource(string modelDir, int? steps, double? cfg, double? negativeStrength, double? promptStrength)
     {
         if (steps is < 1)
         {
@@ -39,9 +41,10 @@ internal sealed class ModelSoundtrackSource : ISoundtrackSource
         _steps = steps;
         _cfg = cfg;
         _negativeStrength = negativeStrength;
+        _promptStrength = promptStrength;
         var defaults = new GenerationRequest(null, null, 0);
         Description = $"model {Path.GetFullPath(modelDir)} ({_model.Config.Preset}, id {_model.ModelId}), {steps ?? defaults.Steps} steps, cfg {cfg ?? defaults.Cfg}"
-            + $", negative strength {negativeStrength ?? defaults.NegativeStrength}";
+            + $", negative strength {negativeStrength ?? defaults.NegativeStrength}, prompt strength {promptStrength ?? defaults.PromptStrength}";
         if (_model.Config.Audio.SampleRate != AudioSettings.Default.SampleRate)
         {
             throw new BadInputException(modelDir, $"generates at {_model.Config.Audio.SampleRate} Hz; eval's reference classifier hears {AudioSettings.Default.SampleRate} Hz");
@@ -70,6 +73,11 @@ internal sealed class ModelSoundtrackSource : ISoundtrackSource
         if (_negativeStrength is { } strength)
         {
             r = r with { NegativeStrength = strength };
+        }
+
+        if (_promptStrength is { } p)
+        {
+            r = r with { PromptStrength = p };
         }
 
         var samples = new List<float>((int)AudioSettings.Default.SamplesFor(clip.Seconds));

@@ -231,17 +231,19 @@ public sealed class GenerateCliTests : IClassFixture<DebugModel>, IDisposable
     }
 
     [Fact]
-    public void A_negative_prompt_its_strength_and_a_transcript_are_recorded_and_a_bad_strength_is_refused()
+    public void The_prompts_their_strengths_and_a_transcript_are_recorded_and_a_bad_strength_is_refused()
     {
         var video = _media.Video("neg.mp4", seconds: 2);
         var folder = _media.PathOf("neg-cands");
 
-        var r = Generate(video, "-o", folder, "--negative", "rain", "--negative-strength", "2.5", "--transcript", "See you at noon.", "--seed", "3");
+        var r = Generate(video, "-o", folder, "--prompt", "knock", "--prompt-strength", "0.75", "--negative", "rain", "--negative-strength", "2.5",
+            "--transcript", "See you at noon.", "--seed", "3");
 
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "candidate-1.json")));
         Assert.Equal("rain", settings.RootElement.GetProperty("negative").GetString());
         Assert.Equal(2.5, settings.RootElement.GetProperty("negative_strength").GetDouble());
+        Assert.Equal(0.75, settings.RootElement.GetProperty("prompt_strength").GetDouble());
         Assert.Equal("See you at noon.", settings.RootElement.GetProperty("transcript").GetString());
         var audio = Assert.Single(Directory.GetFiles(folder, "*.wav"));
         var tags = TestMedia.Run("ffprobe", ["-v", "error", "-show_entries", "format_tags", "-of", "default=nw=1", audio]);
@@ -252,6 +254,11 @@ public sealed class GenerateCliTests : IClassFixture<DebugModel>, IDisposable
         Assert.Equal(ExitCodes.BadInput, bad.ExitCode);
         Assert.Contains("--negative-strength", bad.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(_media.PathOf("neg-bad.wav")));
+
+        var badPrompt = Generate(video, "-o", _media.PathOf("prompt-bad.wav"), "--prompt", "knock", "--prompt-strength", "30");
+        Assert.Equal(ExitCodes.BadInput, badPrompt.ExitCode);
+        Assert.Contains("--prompt-strength", badPrompt.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(_media.PathOf("prompt-bad.wav")));
     }
 
     [Theory]

@@ -88,8 +88,25 @@ public sealed class EvalComparisonTests : IDisposable
         Assert.Equal(10, negative.Clips);
         Assert.Equal(1.0, negative.A, 12);
         Assert.Equal(0.9, negative.B, 12);
-        Assert.Equal(ComparisonVerdict.NotScored, r1.Metrics.Single(m => m.Metric.StartsWith("prompt", StringComparison.Ordinal)).Verdict);
+        Assert.All(r1.Metrics.Where(m => m.Metric.StartsWith("prompt", StringComparison.Ordinal)), m => Assert.Equal(ComparisonVerdict.NotScored, m.Verdict));
+        Assert.Contains(r1.Metrics, m => m.Metric == "prompt adds an absent ambience (heard)");
         Assert.Equal(r1.Metrics.Select(m => (m.Low, m.High)), r2.Metrics.Select(m => (m.Low, m.High)));
+    }
+
+    [Fact]
+    public void An_absent_ambience_heard_only_with_the_prompt_in_B_counts_for_B_and_a_different_ask_is_not_paired()
+    {
+        // Given 12 clips asked for rain: A never makes it heard, B in every clip; clip 11 asks B for wind instead
+        ClipResult Asked(int i, double with, string absent) => Clip($"c{i}") with { AbsentClass = absent, AbsentWithPrompt = with, AbsentWithoutPrompt = 0.01 };
+        var a = Rows(12, i => Asked(i, 0.1, "rain"));
+        var b = Rows(12, i => Asked(i, 0.9, i == 11 ? "wind" : "rain"));
+
+        var added = EvalComparison.Compare(a, b, resamples: 500, seed: 3).Metrics.Single(m => m.Metric == "prompt adds an absent ambience (heard)");
+
+        Assert.Equal(11, added.Clips);
+        Assert.Equal(0, added.A, 12);
+        Assert.Equal(1, added.B, 12);
+        Assert.Equal(ComparisonVerdict.BBetter, added.Verdict);
     }
 
     [Fact]

@@ -128,6 +128,33 @@ public sealed class EvaluatorTests(ShippedReference shipped, TinyCorpus corpus) 
         Assert.Equal(0, r.NegativePrompt.MeanChange, 9);
         Assert.True(r.NegativePrompt.Trials > 0);
         Assert.Equal(0, r.NegativePrompt.Fraction);
+
+        // And an ambience asked for in a clip that lacks it is never heard, with the prompt or without
+        var added = Assert.IsType<AddedSoundResult>(r.PromptAddsAbsent);
+        Assert.True(added.Trials > 0);
+        Assert.Equal(0, added.HeardWith);
+        Assert.Equal(0, added.HeardWithout);
+        Assert.Equal(0, added.MeanChange, 9);
+        Assert.All(r.PerClip.Where(c => c.AbsentClass is not null), c => Assert.DoesNotContain(c.AbsentClass!, c.TrueClasses));
+    }
+
+    [Fact]
+    public void The_absent_ambience_asked_for_is_one_the_clip_lacks_and_the_same_in_every_run()
+    {
+        // Given the corpus classes and clips holding none, some or all of the ambiences
+        var classes = SoundClasses.All;
+        int Index(string name) => classes.ToList().IndexOf(name);
+        var none = new HashSet<int> { Index(SoundClasses.ImpactWood) };
+        var rainAndWind = new HashSet<int> { Index(SoundClasses.Rain), Index(SoundClasses.Wind) };
+        var all = SoundClasses.Ambience.Select(Index).ToHashSet();
+
+        // Then a clip lacking only fire is asked for fire, a clip with them all for nothing, and the pick depends on the id alone
+        Assert.Equal(Index(SoundClasses.Fire), Evaluator.AbsentAmbience("fw-000001", rainAndWind, classes));
+        Assert.Null(Evaluator.AbsentAmbience("fw-000001", all, classes));
+        var picks = Enumerable.Range(0, 60).Select(i => Evaluator.AbsentAmbience($"fw-{i:000000}", none, classes)!.Value).ToList();
+        Assert.All(picks, p => Assert.Contains(classes[p], SoundClasses.Ambience));
+        Assert.Equal(3, picks.Distinct().Count());
+        Assert.Equal(picks, Enumerable.Range(0, 60).Select(i => Evaluator.AbsentAmbience($"fw-{i:000000}", none, classes)!.Value));
     }
 
     [Fact]

@@ -100,6 +100,7 @@ public sealed class SafetyTests : IClassFixture<TestVideosFixture>
     [InlineData("steps", "many", "steps must be a whole number from 1 to 200")]
     [InlineData("cfg", "NaN", "cfg must be a number from 0 to 30")]
     [InlineData("negative_strength", "-2", "negative_strength must be a number from 0 to 30")]
+    [InlineData("prompt_strength", "31", "prompt_strength must be a number from 0 to 30")]
     [InlineData("room_tone", "maybe", "room_tone must be true or false")]
     [InlineData("output", "/etc/passwd", "unknown field 'output'")]
     public async Task Refuses_out_of_range_settings_with_400(string field, string value, string reason)

@@ -29,6 +29,7 @@ public static class EvalCommands
         var steps = new Option<int?>("--steps") { Description = "Sampling steps (default: the model's)." };
         var cfg = new Option<double?>("--cfg") { Description = "Classifier-free guidance weight (default: the model's)." };
         var negativeStrength = new Option<double?>("--negative-strength") { Description = "How hard a negative prompt pushes away (default: the generator's)." };
+        var promptStrength = new Option<double?>("--prompt-strength") { Description = "How much more a prompt counts than the video alone (default: the generator's)." };
         var seeds = new Option<int>("--seeds") { Description = "Candidates per clip (K) for diversity; the first is scored.", DefaultValueFactory = _ => 3 };
         var seed = new Option<long>("--seed") { Description = "Seed of each clip's first candidate (candidate k uses seed + k).", DefaultValueFactory = _ => 1 };
         var noPromptTests = new Option<bool>("--no-prompt-tests") { Description = "Skip the negative-prompt and prompt-adherence tests (3 generations a clip)." };
@@ -37,7 +38,7 @@ public static class EvalCommands
         var report = new Option<string?>("--report") { Description = "Write report.md and PNG figures into this folder." };
         var cmd = new Command("eval", "Generate for each clip of a corpus split and measure: FD beside its real-vs-real floor, KL and class agreement, onset accuracy, audio-video offset, diversity, prompt effects, speed.")
         {
-            model, oracle, vocoded, data, split, shards, clips, steps, cfg, negativeStrength, seeds, seed, noPromptTests, reference, json, report,
+            model, oracle, vocoded, data, split, shards, clips, steps, cfg, negativeStrength, promptStrength, seeds, seed, noPromptTests, reference, json, report,
         };
         cmd.Subcommands.Add(Compare());
         cmd.SetAction(parse =>
@@ -74,7 +75,8 @@ public static class EvalCommands
             };
             using var classifier = ReferenceClassifier.Load(ResolveReference(parse.GetValue(reference)));
             using ISoundtrackSource source = isVocoded ? new VocodedCorpusAudioSource()
-                : isOracle ? new CorpusAudioSource() : SoundtrackSources.Open(modelDir!, options.Steps, options.Cfg, parse.GetValue(negativeStrength));
+                : isOracle ? new CorpusAudioSource() : SoundtrackSources.Open(modelDir!, options.Steps, options.Cfg, parse.GetValue(negativeStrength),
+                    parse.GetValue(promptStrength));
             var result = Evaluator.Run(options, source, classifier, new ConsoleProgress(), Interrupt.Token);
             Evaluator.WriteJson(result, jsonPath);
             PrintSummary(result, jsonPath, options.ReportDir);
@@ -255,6 +257,11 @@ public static class EvalCommands
         var ns = r.NegativeSideEffects;
         Console.WriteLine($"           and moves the other true classes by {F(ns.OthersChange, "+0.000;-0.000")}, the raw level by {F(ns.RawLufsChange, "+0.0;-0.0")} dB, onset F1 {F(ns.OnsetF1At50)} (without it {F(ns.PlainOnsetF1At50)}), {F(ns.ClippedFraction)} beyond ±1");
         Console.WriteLine($"prompt:    raises the named class in {F(r.PromptAdherence.Fraction)} of {r.PromptAdherence.Trials}, mean {F(r.PromptAdherence.MeanChange, "+0.000;-0.000")}");
+        if (r.PromptAddsAbsent is { } added)
+        {
+            Console.WriteLine($"adds:      an ambience the clip lacks, asked for, is heard in {F(added.HeardWith)} of {added.Trials} (without the prompt {F(added.HeardWithout)}), mean {F(added.MeanChange, "+0.000;-0.000")}");
+        }
+
         Console.WriteLine($"level:     raw output {F(r.Level.GeneratedLufs, "0.0")} LUFS, {F(r.Level.ClippedFraction)} of clips beyond ±1 (real audio {F(r.Level.RealLufs, "0.0")} LUFS); measured level-matched to real");
         Console.WriteLine($"speed:     {F(r.Speed.RealTimeFactor, "0.00")}x real time");
         Console.WriteLine($"json:      {jsonPath}" + (reportDir is null ? "" : $"; report: {Path.Combine(reportDir, "report.md")}"));

@@ -30,6 +30,7 @@ public static class GenerateCommand
         var steps = new Option<int?>("--steps") { Description = "Sampling steps (default: the model's)." };
         var cfg = new Option<double?>("--cfg") { Description = "Guidance weight (default: the model's; 1 = no guidance)." };
         var negativeStrength = new Option<double?>("--negative-strength") { Description = $"How hard --negative pushes away from what it names (default {V2a.Model.Generation.GenerationRequest.DefaultNegativeStrength}; 0 ignores it). The negative prompt is weighed against the video alone, so it doubles the sampling time." };
+        var promptStrength = new Option<double?>("--prompt-strength") { Description = $"How much more --prompt counts than the video on its own (default {V2a.Model.Generation.GenerationRequest.DefaultPromptStrength}; 0: the prompt counts only beside the video). Above 0 the prompt is weighed against the video alone: 1.5× the sampling time without --negative." };
         var model = new Option<string?>("--model") { Description = "Model package folder (default: models/default or V2A_MODEL)." };
         var original = new Option<OriginalAudio>("--original")
         {
@@ -45,7 +46,7 @@ public static class GenerateCommand
         var json = CliOptions.Json();
         var cmd = new Command("generate", "Generate soundtracks that fit a video.")
         {
-            input, output, prompt, negative, transcript, candidates, seed, steps, cfg, negativeStrength, model, original, noRoomTone, noWatermark, key, json,
+            input, output, prompt, negative, transcript, candidates, seed, steps, cfg, negativeStrength, promptStrength, model, original, noRoomTone, noWatermark, key, json,
         };
         cmd.SetAction(parse =>
         {
@@ -61,6 +62,7 @@ public static class GenerateCommand
                 Steps = parse.GetValue(steps),
                 Cfg = parse.GetValue(cfg),
                 NegativeStrength = parse.GetValue(negativeStrength),
+                PromptStrength = parse.GetValue(promptStrength),
                 ModelDir = parse.GetValue(model),
                 Original = parse.GetValue(original),
                 RoomTone = !parse.GetValue(noRoomTone),
@@ -85,6 +87,11 @@ public static class GenerateCommand
             if (options.NegativeStrength is { } ns && (ns < 0 || ns > 20 || !double.IsFinite(ns)))
             {
                 throw new BadInputException(null, "--negative-strength must be between 0 and 20");
+            }
+
+            if (options.PromptStrength is { } ps && (ps < 0 || ps > 20 || !double.IsFinite(ps)))
+            {
+                throw new BadInputException(null, "--prompt-strength must be between 0 and 20");
             }
 
             if (Directory.Exists(options.InputPath))

@@ -79,6 +79,9 @@ public static class EvalComparison
             Paired("prompt raises the named class", BetterWhen.Higher, pairs,
                 p => p.A.PromptChange is not null && p.B.PromptChange is not null,
                 (rows, side) => Mean(rows, c => side(c).PromptChange!.Value > 0 ? 1 : 0), resamples, seed),
+            Paired("prompt adds an absent ambience (heard)", BetterWhen.Higher, pairs,
+                p => p.A.AbsentWithPrompt is not null && p.B.AbsentWithPrompt is not null && p.A.AbsentClass == p.B.AbsentClass,
+                (rows, side) => Mean(rows, c => side(c).AbsentWithPrompt!.Value >= AddedSoundResult.Heard ? 1 : 0), resamples, seed),
         };
 
         var classes = pairs.GroupBy(p => p.A.RealTopClass)

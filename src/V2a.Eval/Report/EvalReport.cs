@@ -46,6 +46,11 @@ public static class EvalReport
         var ns = r.NegativeSideEffects;
         s.AppendLine($"| negative prompt: change of the other true classes / raw level / onset F1 ±50 ms | {F(ns.OthersChange, "+0.000;-0.000")} / {F(ns.RawLufsChange, "+0.0;-0.0")} dB / {F(ns.OnsetF1At50, "0.000")} ({P(ns.ClippedFraction)} beyond ±1) | without it, same clips: 0 / 0 dB / {F(ns.PlainOnsetF1At50, "0.000")} | near the reference point |");
         s.AppendLine($"| prompt raises the named class | {P(r.PromptAdherence.Fraction)} of {r.PromptAdherence.Trials}, mean change {F(r.PromptAdherence.MeanChange, "+0.000;-0.000")} | — | higher share, more positive change |");
+        if (r.PromptAddsAbsent is { } added)
+        {
+            s.AppendLine($"| prompt adds an ambience the clip lacks (rain, wind or fire), heard | {P(added.HeardWith)} of {added.Trials}, mean change {F(added.MeanChange, "+0.000;-0.000")} | without the prompt: {P(added.HeardWithout)} | higher share |");
+        }
+
         s.AppendLine($"| raw output level (LUFS), before level matching | {F(r.Level.GeneratedLufs, "0.0")} ({P(r.Level.ClippedFraction)} of clips beyond ±1) | real audio: {F(r.Level.RealLufs, "0.0")} | near real, none beyond ±1 |");
         s.AppendLine($"| real-time factor | {F(r.Speed.RealTimeFactor, "0.00")}× ({F(r.Speed.VideoSeconds, "0")} s of video in {F(r.Speed.GenerationSeconds, "0.0")} s, {r.Speed.Generations} generations) | 1× = real time | higher |");
         s.AppendLine();

@@ -125,24 +125,34 @@ public static class Guidance
     }
 
     /// <summary>
-    /// Guidance with a negative prompt of its own strength s. The negative prompt's effect is measured with the video
-    /// on both sides, so it names what to take out of this scene rather than what the named sound is like anywhere:
-    /// v = v(∅) + w·(v(pos) − v(∅)) − s·(v(video, neg) − v(video)). Rows of <paramref name="stacked"/>, B each:
-    /// positive (video + prompt), negative (video + negative prompt), unconditional (no video, no text), and — when
-    /// <paramref name="sides"/> is 4 — the video alone (video, no text); with 3 sides the positive side is the video
-    /// alone (no prompt). At s = 0 this is the plain guidance v(∅) + w·(v(pos) − v(∅)).
+    /// Guidance with separate terms for the prompt and the negative prompt, each measured with the video on both sides:
+    /// v = v(∅) + w·(v(pos) − v(∅)) + p·(v(pos) − v(video)) − s·(v(video, neg) − v(video)).
+    /// The negative prompt's term names what to take out of this scene rather than what the named sound is like
+    /// anywhere; the prompt's term is what the words add to what the video alone would give, so a video the model reads
+    /// strongly does not drown them. Rows of <paramref name="stacked"/>, B each, in the order of
+    /// <see cref="GuidanceRows"/>: positive (video + prompt, or the video alone without a prompt), the negative prompt
+    /// (video + negative prompt) when there is one, unconditional (no video, no text), and the video alone (no text) when
+    /// there is a prompt. Without a prompt the p term is 0; without a negative prompt the s term is. At p = s = 0 this is
+    /// the plain guidance v(∅) + w·(v(pos) − v(∅)).
     /// </summary>
-    public static Tensor CombineNegative(Tensor stacked, int sides, double weight, double negativeStrength)
+    public static Tensor CombineTerms(Tensor stacked, GuidanceRows layout, double weight, double negativeStrength, double promptStrength)
     {
-        if (sides is not (3 or 4))
+        var rows = stacked.chunk(layout.Count, 0);
+        var pos = rows[0];
+        var none = rows[layout.Unconditional];
+        var videoOnly = layout.Prompt ? rows[layout.VideoOnly] : pos;
+        var v = none.Plus((pos - none).Times(weight));
+        if (layout.Prompt && promptStrength != 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(sides), sides, "3 (no prompt) or 4");
+            v = v.Plus((pos - videoOnly).Times(promptStrength));
         }
 
-        var rows = stacked.chunk(sides, 0);
-        var (pos, neg, none) = (rows[0], rows[1], rows[2]);
-        var videoOnly = sides == 4 ? rows[3] : pos;
-        return none.Plus((pos - none).Times(weight)) - (neg - videoOnly).Times(negativeStrength);
+        if (layout.Negative && negativeStrength != 0)
+        {
+            v = v - (rows[layout.NegativeRow] - videoOnly).Times(negativeStrength);
+        }
+
+        return v;
     }
 
     /// <summary>A guided velocity for the sampler: duplicates x and t, evaluates both sides, combines.</summary>
@@ -150,8 +160,48 @@ public static class Guidance
     public static Func<Tensor, Tensor, Tensor> Guided(Func<Tensor, Tensor, Tensor> velocity2B, double weight) =>
         (x, t) => Combine(velocity2B(torch.cat([x, x], 0), torch.cat([t, t], 0)), weight);
 
-    /// <summary>The sampler's velocity for <see cref="CombineNegative"/>: repeats x and t once per side, evaluates them, combines.</summary>
-    public static Func<Tensor, Tensor, Tensor> GuidedNegative(Func<Tensor, Tensor, Tensor> velocity, int sides, double weight, double negativeStrength) =>
-        (x, t) => CombineNegative(velocity(torch.cat(Enumerable.Repeat(x, sides).ToArray(), 0), torch.cat(Enumerable.Repeat(t, sides).ToArray(), 0)),
-            sides, weight, negativeStrength);
+    /// <summary>The sampler's velocity for <see cref="CombineTerms"/>: repeats x and t once per row, evaluates them, combines.</summary>
+    public static Func<Tensor, Tensor, Tensor> GuidedTerms(Func<Tensor, Tensor, Tensor> velocity, GuidanceRows layout, double weight, double negativeStrength,
+        double promptStrength) =>
+        (x, t) => CombineTerms(velocity(torch.cat(Enumerable.Repeat(x, layout.Count).ToArray(), 0), torch.cat(Enumerable.Repeat(t, layout.Count).ToArray(), 0)),
+            layout, weight, negativeStrength, promptStrength);
+}
+
+/// <summary>
+/// The rows of a batch guided by <see cref="Guidance.CombineTerms"/>, in order: positive (video + prompt, or the video
+/// alone), the video with the negative prompt (when <paramref name="Negative"/>), unconditional (no video, no text), the
+/// video alone (when <paramref name="Prompt"/>). Each row is one network pass per step.
+/// </summary>
+public sealed record GuidanceRows(bool Prompt, bool Negative)
+{
+    public int Count => 2 + (Prompt ? 1 : 0) + (Negative ? 1 : 0);
+
+    public int NegativeRow => Negative ? 1 : throw new InvalidOperationException("no negative row");
+
+    public int Unconditional => Negative ? 2 : 1;
+
+    public int VideoOnly => Prompt ? Unconditional + 1 : throw new InvalidOperationException("no video-alone row");
+
+    /// <summary>Per row: its text is empty (the positive row when there is no prompt, the unconditional and video-alone rows).</summary>
+    public bool[] TextEmpty() => Flags(!Prompt, negative: false, none: true, videoOnly: true);
+
+    /// <summary>Per row: its video is empty (the unconditional row alone).</summary>
+    public bool[] VideoEmpty() => Flags(false, negative: false, none: true, videoOnly: false);
+
+    private bool[] Flags(bool positive, bool negative, bool none, bool videoOnly)
+    {
+        var flags = new List<bool> { positive };
+        if (Negative)
+        {
+            flags.Add(negative);
+        }
+
+        flags.Add(none);
+        if (Prompt)
+        {
+            flags.Add(videoOnly);
+        }
+
+        return [.. flags];
+    }
 }

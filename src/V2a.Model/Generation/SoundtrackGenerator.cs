@@ -29,6 +29,14 @@ public sealed record GenerationRequest(string? Prompt, string? Negative, long Se
 {
     public const int DefaultSteps = 12;
 
+    /// <summary>How much more the prompt counts than the video on its own: p in
+    /// v = v(∅) + w·(v(pos) − v(∅)) + p·(v(pos) − v(video)) — what the words add to this video, added again — with one
+    /// more side per step (1.5× the sampling without a negative prompt; none more with one). 0: the prompt counts only
+    /// inside v(pos). Ignored without a prompt, and in the two-sided guidance (<see cref="NegativeStrength"/> null).</summary>
+    public double PromptStrength { get; init; } = DefaultPromptStrength;
+
+    public const double DefaultPromptStrength = 0;
+
     /// <summary>Words spoken in the video, or null. They join the prompt the way training saw a clip's transcript
     /// (<see cref="TextTokenizer.ComposeText"/>: the caption, then "speech: " and the words); without them the model
     /// was trained to expect no speech, and makes none (0 of 11 speech clips recognised as speech by eval's
@@ -285,28 +293,33 @@ public sealed class SoundtrackGenerator
         var l = config.TextMaxTokens;
         var pos = _model.Tokenizer.Encode(TextTokenizer.ComposeText(request.Prompt, request.Transcript), l); // as training composed its texts
         var neg = _model.Tokenizer.Encode(request.Negative, l);
-        var ids = new long[2 * l];
-        for (var i = 0; i < pos.Length; i++)
-        {
-            ids[i] = pos[i];
-        }
-
-        for (var i = 0; i < neg.Length; i++)
-        {
-            ids[l + i] = neg[i];
-        }
-
-        // Two sides (no negative strength): video + prompt (or empty text) against no video + the negative prompt (or
-        // empty text). With a negative prompt and its own strength: video + prompt, video + negative prompt, nothing,
-        // and video alone when there is a prompt (without one, the first side is the video alone).
+        // Two rows (no separate terms): video + prompt (or empty text) against no video + the negative prompt (or empty
+        // text). With a negative prompt at its own strength, or a prompt at its own strength, the rows of GuidanceRows:
+        // video + prompt, video + negative prompt, nothing, and the video alone when there is a prompt.
         var withNegative = neg.Length > 0 && request.NegativeStrength is not null;
-        var sides = !withNegative ? 2 : pos.Length > 0 ? 4 : 3;
-        Array.Resize(ref ids, sides * l);
+        var separate = withNegative || (pos.Length > 0 && request.PromptStrength != 0 && request.NegativeStrength is not null);
+        var layout = new GuidanceRows(Prompt: pos.Length > 0, Negative: withNegative);
+        var texts = separate ? new List<int[]> { pos } : [pos, neg];
+        if (separate && withNegative)
+        {
+            texts.Add(neg);
+        }
+
+        var sides = separate ? layout.Count : 2;
+        var ids = new long[sides * l];
+        for (var r = 0; r < texts.Count; r++)
+        {
+            for (var i = 0; i < texts[r].Length; i++)
+            {
+                ids[(r * l) + i] = texts[r][i];
+            }
+        }
+
         var idTensor = torch.tensor(ids, [sides, l], device: device);
-        var textEmpty = withNegative ? new[] { pos.Length == 0, false, true, true } : new[] { pos.Length == 0, neg.Length == 0 };
-        var videoEmpty = withNegative ? new[] { false, false, true, false } : new[] { false, true };
+        var textEmpty = separate ? layout.TextEmpty() : [pos.Length == 0, neg.Length == 0];
+        var videoEmpty = separate ? layout.VideoEmpty() : [false, true];
         var cond = net.PrepareConditions(torch.cat(Enumerable.Repeat(frames, sides).ToArray(), 0), idTensor, idTensor.NotEqual(TextTokenizer.PadId),
-            torch.tensor(textEmpty[..sides], device: device), torch.tensor(videoEmpty[..sides], device: device), sequence);
+            torch.tensor(textEmpty, device: device), torch.tensor(videoEmpty, device: device), sequence);
         var generator = new Generator((ulong)Seeds.Mix(request.Seed, windowIndex, 0x6e0));
         var x0 = torch.randn([1, config.Audio.MelBins, sequence.MelFrames], generator: generator).to(device);
         Func<Tensor, double, Tensor>? constrain = null;
@@ -317,8 +330,9 @@ public sealed class SoundtrackGenerator
             constrain = (x, t) => torch.cat([noisePrefix.Times(1 - t).Plus(knownPrefix.Times(t)), x.narrow(2, k, x.shape[2] - k)], 2);
         }
 
-        var guided = withNegative
-            ? Guidance.GuidedNegative((x, t) => net.PredictVelocity(x, t, cond), sides, request.Cfg, request.NegativeStrength!.Value)
+        var guided = separate
+            ? Guidance.GuidedTerms((x, t) => net.PredictVelocity(x, t, cond), layout, request.Cfg, withNegative ? request.NegativeStrength!.Value : 0,
+                request.PromptStrength)
             : Guidance.Guided((x, t) => net.PredictVelocity(x, t, cond), request.Cfg);
         return new FlowMatchingSampler(request.Steps, solver).Sample(guided, x0, constrain, onStep);
     }

@@ -39,6 +39,7 @@ public sealed record RequestView(
     int? Steps,
     double? Cfg,
     double? NegativeStrength,
+    double? PromptStrength,
     bool RoomTone);
 
 /// <param name="RealTimeFactor">Video seconds per wall-clock second of generation.</param>
@@ -83,7 +84,7 @@ public static class JobViews
             queuePosition,
             job.Attempts,
             job.Status == JobStatus.Running && job.Progress is { } p ? new ProgressView(p.Stage, p.Done, p.Total, p.Fraction, p.Detail) : null,
-            new RequestView(r.FileName, r.UploadBytes, r.VideoSeconds, r.Prompt, r.Negative, r.Transcript, r.Candidates, r.Seed, r.Steps, r.Cfg, r.NegativeStrength, r.RoomTone),
+            new RequestView(r.FileName, r.UploadBytes, r.VideoSeconds, r.Prompt, r.Negative, r.Transcript, r.Candidates, r.Seed, r.Steps, r.Cfg, r.NegativeStrength, r.PromptStrength, r.RoomTone),
             job.Error,
             job.Status == JobStatus.Done && job.Result is { } res
                 ? new ResultView(res.GenerationId, res.ModelId, res.VideoSeconds, res.ElapsedSeconds, res.RealTimeFactor,

@@ -290,7 +290,7 @@ public static class JobsApi
             };
         }
 
-        var known = new[] { "prompt", "negative", "transcript", "candidates", "seed", "steps", "cfg", "negative_strength", "room_tone" };
+        var known = new[] { "prompt", "negative", "transcript", "candidates", "seed", "steps", "cfg", "negative_strength", "prompt_strength", "room_tone" };
         foreach (var name in form.Fields.Keys)
         {
             if (!known.Contains(name, StringComparer.OrdinalIgnoreCase))
@@ -313,6 +313,7 @@ public static class JobsApi
             Steps = (int?)Integer("steps", 1, options.MaxSteps),
             Cfg = Real("cfg", 0, MaxCfg),
             NegativeStrength = Real("negative_strength", 0, MaxCfg),
+            PromptStrength = Real("prompt_strength", 0, MaxCfg),
             RoomTone = Flag("room_tone") ?? true,
         };
     }

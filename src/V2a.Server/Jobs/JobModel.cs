@@ -58,6 +58,9 @@ public sealed record JobRequest
     /// <summary>How hard the negative prompt pushes away; null = the generator's default.</summary>
     public double? NegativeStrength { get; init; }
 
+    /// <summary>How much more the prompt counts than the video alone; null = the generator's default.</summary>
+    public double? PromptStrength { get; init; }
+
     /// <summary>Room tone under the soundtrack (<see cref="GenerateOptions.RoomTone"/>); jobs stored before it existed had it.</summary>
     public bool RoomTone { get; init; } = true;
 }

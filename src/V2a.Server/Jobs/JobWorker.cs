@@ -162,6 +162,7 @@ public sealed class JobWorker(
             Steps = request.Steps,
             Cfg = request.Cfg,
             NegativeStrength = request.NegativeStrength,
+            PromptStrength = request.PromptStrength,
             RoomTone = request.RoomTone,
             ModelDir = options.ModelDir,
         };

@@ -87,16 +87,40 @@ public class SamplerTests
     {
         // Given predictions for video + prompt, video + negative prompt, nothing, and the video alone, one value each
         var four = torch.tensor(new float[] { 2, 5, 1, 3 }, [4, 1]);
+        var both = new GuidanceRows(Prompt: true, Negative: true);
 
         // Then v(∅) + w(v(pos) − v(∅)) − s(v(video, neg) − v(video)): w = 1.5, s = 1.5 gives 1 + 1.5 − 1.5·2 = −0.5
-        Assert.Equal(-0.5f, Guidance.CombineNegative(four, 4, 1.5, 1.5).item<float>(), 5);
+        Assert.Equal(-0.5f, Guidance.CombineTerms(four, both, 1.5, 1.5, 0).item<float>(), 5);
 
         // And without a prompt the positive side is the video alone: 1 + 1.5 − 1.5·(5 − 2) = −2
-        Assert.Equal(-2f, Guidance.CombineNegative(four.narrow(0, 0, 3), 3, 1.5, 1.5).item<float>(), 5);
+        Assert.Equal(-2f, Guidance.CombineTerms(four.narrow(0, 0, 3), new GuidanceRows(Prompt: false, Negative: true), 1.5, 1.5, 0).item<float>(), 5);
 
         // And s = 0 is the plain guidance v(∅) + w(v(pos) − v(∅)) = 2.5
-        Assert.Equal(2.5f, Guidance.CombineNegative(four, 4, 1.5, 0).item<float>(), 5);
-        Assert.Throws<ArgumentOutOfRangeException>(() => Guidance.CombineNegative(four, 2, 1.5, 1.5));
+        Assert.Equal(2.5f, Guidance.CombineTerms(four, both, 1.5, 0, 0).item<float>(), 5);
+    }
+
+    [Fact]
+    public void Prompt_strength_adds_what_the_words_add_to_the_video_alone()
+    {
+        // Given predictions for video + prompt, nothing, and the video alone (no negative prompt), one value each
+        var three = torch.tensor(new float[] { 2, 1, 3 }, [3, 1]);
+        var promptOnly = new GuidanceRows(Prompt: true, Negative: false);
+        Assert.Equal(3, promptOnly.Count);
+        Assert.Equal(new[] { false, true, true }, promptOnly.TextEmpty());
+        Assert.Equal(new[] { false, true, false }, promptOnly.VideoEmpty());
+
+        // Then v(∅) + w(v(pos) − v(∅)) + p(v(pos) − v(video)): w = 1.5, p = 2 gives 1 + 1.5 + 2·(2 − 3) = 0.5
+        Assert.Equal(0.5f, Guidance.CombineTerms(three, promptOnly, 1.5, 0, 2).item<float>(), 5);
+
+        // And with a negative prompt too (rows: pos, neg, ∅, video): 1 + 1.5 + 2·(2 − 3) − 1.5·(5 − 3) = −4
+        var four = torch.tensor(new float[] { 2, 5, 1, 3 }, [4, 1]);
+        Assert.Equal(-2.5f, Guidance.CombineTerms(four, new GuidanceRows(Prompt: true, Negative: true), 1.5, 1.5, 2).item<float>(), 5);
+
+        // And without a prompt there is nothing for p to weigh: the positive side is the video alone
+        var noPrompt = new GuidanceRows(Prompt: false, Negative: true);
+        Assert.Equal(new[] { true, false, true }, noPrompt.TextEmpty());
+        Assert.Equal(Guidance.CombineTerms(four.narrow(0, 0, 3), noPrompt, 1.5, 1.5, 0).item<float>(),
+            Guidance.CombineTerms(four.narrow(0, 0, 3), noPrompt, 1.5, 1.5, 2).item<float>(), 6);
     }
 
     [Fact]
@@ -114,13 +138,14 @@ public class SamplerTests
         var t = torch.tensor(new[] { 0.3f });
         ConditionSet Sides(int n, bool[] textEmpty, bool[] videoEmpty) => net.PrepareConditions(video.narrow(0, 0, n),
             ids.narrow(0, 0, n), mask.narrow(0, 0, n), TestSupport.Flags(textEmpty), TestSupport.Flags(videoEmpty), seq);
-        var four = Sides(4, [false, false, true, true], [false, false, true, false]);
+        var both = new GuidanceRows(Prompt: true, Negative: true);
+        var four = Sides(4, both.TextEmpty(), both.VideoEmpty());
         var plain = Sides(2, [false, true], [false, true]);
 
         // When guided with w = 2 plainly (video + prompt against nothing) and with the negative at s = 0 and s = 2
         var plainGuided = Guidance.Guided((xx, tt) => net.PredictVelocity(xx, tt, plain), 2.0)(x, t);
-        var zero = Guidance.GuidedNegative((xx, tt) => net.PredictVelocity(xx, tt, four), 4, 2.0, 0)(x, t);
-        var pushed = Guidance.GuidedNegative((xx, tt) => net.PredictVelocity(xx, tt, four), 4, 2.0, 2.0)(x, t);
+        var zero = Guidance.GuidedTerms((xx, tt) => net.PredictVelocity(xx, tt, four), both, 2.0, 0, 0)(x, t);
+        var pushed = Guidance.GuidedTerms((xx, tt) => net.PredictVelocity(xx, tt, four), both, 2.0, 2.0, 0)(x, t);
 
         // Then s = 0 is the plain guidance and s = 2 moves it
         Assert.True((plainGuided - zero).abs().max().item<float>() < 1e-4f);
@@ -128,10 +153,19 @@ public class SamplerTests
 
         // And without a prompt, three sides give what four give with the video alone repeated
         var noPromptFour = Sides(4, [true, false, true, true], [false, false, true, false]);
-        var noPromptThree = Sides(3, [true, false, true], [false, false, true]);
-        var viaFour = Guidance.GuidedNegative((xx, tt) => net.PredictVelocity(xx, tt, noPromptFour), 4, 2.0, 2.0)(x, t);
-        var viaThree = Guidance.GuidedNegative((xx, tt) => net.PredictVelocity(xx, tt, noPromptThree), 3, 2.0, 2.0)(x, t);
+        var three = new GuidanceRows(Prompt: false, Negative: true);
+        var noPromptThree = Sides(3, three.TextEmpty(), three.VideoEmpty());
+        var viaFour = Guidance.GuidedTerms((xx, tt) => net.PredictVelocity(xx, tt, noPromptFour), both, 2.0, 2.0, 0)(x, t);
+        var viaThree = Guidance.GuidedTerms((xx, tt) => net.PredictVelocity(xx, tt, noPromptThree), three, 2.0, 2.0, 0)(x, t);
         Assert.True((viaFour - viaThree).abs().max().item<float>() < 1e-4f);
+
+        // And a prompt strength moves the guided velocity where the prompt changes the network's answer
+        var promptOnly = new GuidanceRows(Prompt: true, Negative: false);
+        var threePrompt = Sides(3, promptOnly.TextEmpty(), promptOnly.VideoEmpty());
+        var p0 = Guidance.GuidedTerms((xx, tt) => net.PredictVelocity(xx, tt, threePrompt), promptOnly, 2.0, 0, 0)(x, t);
+        var p2 = Guidance.GuidedTerms((xx, tt) => net.PredictVelocity(xx, tt, threePrompt), promptOnly, 2.0, 0, 2.0)(x, t);
+        Assert.True((p0 - plainGuided).abs().max().item<float>() < 1e-4f);
+        Assert.True((p2 - p0).abs().max().item<float>() > 1e-3f);
     }
 
     [Fact]
