@@ -217,7 +217,7 @@ public sealed class SoundtrackEngine : IDisposable
                     steps,
                     cfg,
                     negative_strength = options.Negative is null ? (double?)null : negativeStrength,
-                    prompt_strength = options.Prompt is null ? (double?)null : promptStrength,
+                    prompt_strength = options.Prompt is null && transcript is null ? (double?)null : promptStrength, // the words count as prompt text too
                     model = _model.ModelId,
                     generation_id = generationId,
                     watermark = key is not null,

@@ -32,7 +32,7 @@ public static class EvalCommands
         var promptStrength = new Option<double?>("--prompt-strength") { Description = "How much more a prompt counts than the video alone (default: the generator's)." };
         var seeds = new Option<int>("--seeds") { Description = "Candidates per clip (K) for diversity; the first is scored.", DefaultValueFactory = _ => 3 };
         var seed = new Option<long>("--seed") { Description = "Seed of each clip's first candidate (candidate k uses seed + k).", DefaultValueFactory = _ => 1 };
-        var noPromptTests = new Option<bool>("--no-prompt-tests") { Description = "Skip the negative-prompt and prompt-adherence tests (3 generations a clip)." };
+        var noPromptTests = new Option<bool>("--no-prompt-tests") { Description = "Skip the negative-prompt and prompt tests (up to 4 generations a clip)." };
         var reference = new Option<string?>("--reference") { Description = "Reference classifier package (default: models/reference)." };
         var json = new Option<string>("--json") { Description = "Write the results as JSON to this file.", Required = true };
         var report = new Option<string?>("--report") { Description = "Write report.md and PNG figures into this folder." };
