@@ -469,7 +469,7 @@ public static class Evaluator
     /// </summary>
     internal static int? AbsentAmbience(string clipId, IReadOnlySet<int> truth, IReadOnlyList<string> classes)
     {
-        var candidates = SoundClasses.Ambience.Select(name => classes.ToList().IndexOf(name)).Where(i => i >= 0 && !truth.Contains(i)).ToList();
+        var candidates = SoundClasses.Ambience.Select(name => IndexOf(classes, name)).Where(i => i >= 0 && !truth.Contains(i)).ToList();
         if (candidates.Count == 0)
         {
             return null;
