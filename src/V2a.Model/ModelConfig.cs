@@ -108,6 +108,18 @@ public sealed record ModelConfig
     /// before it existed.</summary>
     public double FrameFlipProbability { get; init; }
 
+    /// <summary>Probability that a training clip gets a sound its picture does not show: the sound of a donor clip — one
+    /// whose annotated events are all of <see cref="OverlayClasses"/> (FoleyWorld's ambiences: rain, wind, fire) — mixed
+    /// under its own (power sum of the two mels, the donor 0 to 9 dB down), and a caption of the donor appended to its
+    /// text or replacing it. Such a clip keeps both conditions (no drop), and its onset and class targets stay its own
+    /// picture's. It teaches the model that words may ask for what the video does not show: without it the default
+    /// made an absent ambience asked for as the prompt heard in 18 % of held-out clips. 0 for packages made before it.</summary>
+    public double OverlayProbability { get; init; }
+
+    /// <summary>The event classes a donor clip of <see cref="OverlayProbability"/> may have (all of its annotated events
+    /// among them, at least one); null without overlays.</summary>
+    public string[]? OverlayClasses { get; init; }
+
     /// <summary>Share of training flow times drawn uniformly instead of from the logit-normal, so that the
     /// noise end of the path (where only the conditions tell what to generate) is trained (see
     /// <see cref="FlowMatching.FlowMatchingLoss"/>).</summary>

@@ -15,8 +15,10 @@ namespace V2a.Model.Data;
 /// <param name="OnsetsAnnotated">(B) bool, true for clips whose events were annotated (their onsets row is the truth); null with <paramref name="Onsets"/>.</param>
 /// <param name="EventClasses">(B, T, C) float32, 1 where an on-screen event of class c sounds on mel frame t (classes as the
 /// manifest's <see cref="ShardManifest.EventClasses"/>); null when the shards have none. Annotated rows as <paramref name="OnsetsAnnotated"/>.</param>
+/// <param name="Overlaid">(B) bool, true for clips that got a donor's ambience and caption (<see cref="ModelConfig.OverlayProbability"/>):
+/// they keep both conditions. Null when no overlay was drawn.</param>
 public sealed record TrainingBatch(Tensor Mel, Tensor Frames, Tensor TextIds, Tensor TextMask, Tensor HasText, SequenceConfig Sequence,
-    Tensor? Onsets = null, Tensor? OnsetsAnnotated = null, Tensor? EventClasses = null)
+    Tensor? Onsets = null, Tensor? OnsetsAnnotated = null, Tensor? EventClasses = null, Tensor? Overlaid = null)
 {
     public long Size => Mel.shape[0];
 }
@@ -36,6 +38,7 @@ public sealed class ShardDataset : IDisposable
     private readonly Tensor? _onsets;    // (N, T) uint8, or null (shards without onset targets)
     private readonly bool[] _annotated;  // per clip: its events were annotated
     private readonly long[][]? _events;  // per clip, per mel frame: bits of the on-screen event classes sounding, or null
+    private (string Key, int[] Clips)? _donors; // overlay donors for one class list
 
     private ShardDataset(ShardManifest manifest, string split, Tensor mel, Tensor frames, Tensor text, int[] melFrames, int[] textCount,
         IReadOnlyList<string> ids, Tensor? onsets, bool[] annotated, long[][]? events)
@@ -184,6 +187,10 @@ public sealed class ShardDataset : IDisposable
         var annotated = new bool[indices.Count];
         var classCount = Manifest.EventClasses?.Count ?? 0;
         var eventTargets = _events is null ? null : new float[indices.Count * seq.MelFrames * classCount];
+        var donors = random is not null && config.OverlayProbability > 0 ? OverlayDonors(config.OverlayClasses ?? []) : [];
+        var overlaid = new bool[indices.Count];
+        using var mean = donors.Length > 0 ? NormalisationColumn(config, std: false) : null;
+        using var std = donors.Length > 0 ? NormalisationColumn(config, std: true) : null;
         for (var b = 0; b < indices.Count; b++)
         {
             var i = indices[b];
@@ -224,13 +231,99 @@ public sealed class ShardDataset : IDisposable
             var mirror = random is not null && config.FrameFlipProbability > 0 && random.NextDouble() < config.FrameFlipProbability;
             frames.Add(mirror ? clipFrames.flip(2) : clipFrames);
             hasText[b] = _textCount[i] > 0;
-            texts.Add(_text[i, k].narrow(0, 0, l));
+            var text = _text[i, k].narrow(0, 0, l);
+
+            // Overlay (drawn only when enabled, so runs without it keep their random sequence): a donor's ambience under
+            // the clip's sound, the donor's caption after the clip's text or instead of it.
+            if (donors.Length > 0 && random!.NextDouble() < config.OverlayProbability)
+            {
+                var pick = random.Next(donors.Length);
+                var d = donors[donors[pick] == i ? (pick + 1) % donors.Length : pick]; // never the clip itself, given another
+                var donorUnits = Math.Max(0, Math.Min((_melFrames[d] - seq.MelFrames) / melPerAlign, (totalMel - seq.MelFrames) / melPerAlign));
+                var donorMel = Crop(_mel[d], 1, random.Next(donorUnits + 1) * melPerAlign, seq.MelFrames, totalMel);
+                var gainDb = -OverlayMaxAttenuationDb * random.NextDouble();
+                var donorText = _text[d, _textCount[d] == 0 ? 0 : random.Next(_textCount[d])].narrow(0, 0, l);
+                var replace = random.NextDouble() < 0.5;
+                if (d != i && _textCount[d] > 0)
+                {
+                    mels[^1] = MixNormalised(mels[^1], donorMel, gainDb, mean!, std!);
+                    text = torch.tensor(JoinTexts(hasText[b] && !replace ? text.data<int>().ToArray() : [], donorText.data<int>().ToArray(), l));
+                    hasText[b] = true;
+                    overlaid[b] = true;
+                }
+            }
+
+            texts.Add(text);
         }
 
         var ids = torch.stack(texts).to_type(ScalarType.Int64);
         return new TrainingBatch(torch.stack(mels).to_type(ScalarType.Float32), torch.stack(frames), ids, ids.NotEqual(TextTokenizer.PadId), torch.tensor(hasText), seq,
             _onsets is null ? null : torch.stack(onsets).to_type(ScalarType.Float32), _onsets is null ? null : torch.tensor(annotated),
-            eventTargets is null ? null : torch.tensor(eventTargets, [indices.Count, seq.MelFrames, classCount]));
+            eventTargets is null ? null : torch.tensor(eventTargets, [indices.Count, seq.MelFrames, classCount]),
+            donors.Length > 0 ? torch.tensor(overlaid) : null);
+    }
+
+    /// <summary>A donor's sound is laid at most this far (uniformly 0 to this) under its own level.</summary>
+    public const double OverlayMaxAttenuationDb = 9;
+
+    /// <summary>The training clips that may lend their sound to an overlay: annotated, with at least one event, every
+    /// event of theirs (on every mel frame) among <paramref name="classes"/>. Empty without event bits.</summary>
+    public int[] OverlayDonors(IReadOnlyList<string> classes)
+    {
+        var key = string.Join(",", classes);
+        if (_donors is { } cached && cached.Key == key)
+        {
+            return cached.Clips;
+        }
+
+        var names = Manifest.EventClasses ?? [];
+        var allowed = 0L;
+        for (var c = 0; c < names.Count; c++)
+        {
+            allowed |= classes.Contains(names[c]) ? 1L << c : 0;
+        }
+
+        var clips = _events is null || allowed == 0
+            ? []
+            : Enumerable.Range(0, Count).Where(i => _annotated[i]
+                && _events[i].Aggregate(0L, (all, bits) => all | bits) is var union && union != 0 && (union & ~allowed) == 0).ToArray();
+        _donors = (key, clips);
+        return clips;
+    }
+
+    /// <summary>
+    /// Two normalised log-mels (80, T) of sounds heard together: x = (ln m − mean) / std per bin, m the magnitude mel,
+    /// so the mixture's magnitude is √(m_a² + (g·m_b)²) for uncorrelated sounds (powers add), g = 10^(gainDb / 20).
+    /// </summary>
+    public static Tensor MixNormalised(Tensor a, Tensor b, double gainDb, Tensor mean, Tensor std)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var twoLnGain = torch.tensor((float)(2 * gainDb / 20 * Math.Log(10)));
+        var la = a.to_type(ScalarType.Float32).mul(std).add(mean);
+        var lb = b.to_type(ScalarType.Float32).mul(std).add(mean);
+        var twiceMixed = torch.logaddexp(la.add(la), lb.add(lb).add(twoLnGain));
+        using var half = torch.tensor(0.5f);
+        return twiceMixed.mul(half).sub(mean).div(std).to_type(a.dtype).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The non-padding tokens of <paramref name="first"/> then those of <paramref name="second"/>, padded to
+    /// <paramref name="length"/>; where both do not fit, <paramref name="first"/> is cut so <paramref name="second"/> stays whole.</summary>
+    public static int[] JoinTexts(int[] first, int[] second, int length)
+    {
+        var a = first.TakeWhile(t => t != TextTokenizer.PadId).ToArray();
+        var b = second.TakeWhile(t => t != TextTokenizer.PadId).Take(length).ToArray();
+        var joined = new int[length];
+        a.AsSpan(0, Math.Min(a.Length, length - b.Length)).CopyTo(joined);
+        b.CopyTo(joined, Math.Min(a.Length, length - b.Length));
+        return joined;
+    }
+
+    /// <summary>The shards' per-bin mean or standard deviation as an (80, 1) column.</summary>
+    private static Tensor NormalisationColumn(ModelConfig config, bool std)
+    {
+        var norm = config.Normalisation ?? throw new InvalidOperationException("overlays need the mel normalisation in the config");
+        var values = std ? norm.Std : norm.Mean;
+        return torch.tensor(values, [values.Length, 1]);
     }
 
     /// <summary>length items of x along dim from start; past the stored end the last item repeats

@@ -96,6 +96,14 @@ public sealed record TrainOptions
     /// without the picture. Null keeps it; a resumed run keeps its checkpoint's.</summary>
     public double? VisualDropProbability { get; init; }
 
+    /// <summary>Share of training clips that get a donor clip's ambience and caption, for a new run (fresh or
+    /// --init-from): overrides <see cref="ModelConfig.OverlayProbability"/>, with <see cref="OverlayClasses"/> as the
+    /// donors' classes. Null keeps it; a resumed run keeps its checkpoint's.</summary>
+    public double? OverlayProbability { get; init; }
+
+    /// <summary>The classes an overlay donor's events may have (FoleyWorld's ambiences from the CLI).</summary>
+    public IReadOnlyList<string>? OverlayClasses { get; init; }
+
     /// <summary>Channels of the visual encoder's event path for a fresh run (<see cref="ModelConfig.VisualEventChannels"/>;
     /// 0 turns it off). Null: the preset's. With <see cref="InitFrom"/> it may add the path to a package that has none:
     /// the path's output starts at zero, so the run starts from the package's exact function. A resumed run keeps its
@@ -201,6 +209,15 @@ public static class Trainer
         if (latest is null && o.VisualDropProbability is { } videoDrop)
         {
             config = config with { VisualDropProbability = videoDrop };
+        }
+
+        if (latest is null && o.OverlayProbability is { } overlay)
+        {
+            config = config with { OverlayProbability = overlay, OverlayClasses = overlay > 0 ? [.. o.OverlayClasses ?? []] : null };
+            if (overlay > 0 && data.OverlayDonors(config.OverlayClasses!).Length == 0)
+            {
+                throw new BadInputException(o.DataDir, $"has no training clip whose annotated events are all {string.Join(" or ", config.OverlayClasses!)} to lend its sound to an overlay; leave out --overlay");
+            }
         }
 
         if (latest is null && o.EventClassLossWeight is { } classWeight)
@@ -330,7 +347,7 @@ public static class Trainer
                     var random = new Random(Seeds.Int(state.Seed, current, 1));
                     var generator = new Generator((ulong)Seeds.Mix(state.Seed, current, 2));
                     var batch = data.Batch(plan.Indices(samplesSeen, batchSize), seconds, config, random);
-                    var (dropText, dropVisual) = ConditionDrops(config, batch.HasText, generator);
+                    var (dropText, dropVisual) = ConditionDrops(config, batch.HasText, generator, batch.Overlaid);
                     var losses = BatchLoss(net, batch, dropText, dropVisual, generator, device);
                     var lossTensor = losses.Loss;
                     optimizer.zero_grad();
@@ -546,8 +563,10 @@ public static class Trainer
 
     /// <summary>(B) masks of the clips whose text, and whose video, training replaces by the empty condition: each
     /// dropped on its own at its rate, both together at <see cref="ModelConfig.BothDropProbability"/>; text also where
-    /// the clip has none. Draws nothing for the joint drop when its rate is 0, so runs made before it repeat exactly.</summary>
-    internal static (Tensor Text, Tensor Visual) ConditionDrops(ModelConfig config, Tensor hasText, Generator generator)
+    /// the clip has none. Draws nothing for the joint drop when its rate is 0, so runs made before it repeat exactly.
+    /// Clips flagged in <paramref name="keep"/> (overlaid: their sound has what their text names and their picture shows)
+    /// keep both conditions.</summary>
+    internal static (Tensor Text, Tensor Visual) ConditionDrops(ModelConfig config, Tensor hasText, Generator generator, Tensor? keep = null)
     {
         var n = hasText.shape[0];
         var text = torch.rand(n, generator: generator).LessThan(config.TextDropProbability).logical_or(hasText.logical_not());
@@ -557,6 +576,12 @@ public static class Trainer
             var both = torch.rand(n, generator: generator).LessThan(config.BothDropProbability);
             text = text.logical_or(both);
             visual = visual.logical_or(both);
+        }
+
+        if (keep is not null)
+        {
+            text = text.logical_and(keep.logical_not());
+            visual = visual.logical_and(keep.logical_not());
         }
 
         return (text, visual);

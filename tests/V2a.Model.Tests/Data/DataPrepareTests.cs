@@ -218,6 +218,90 @@ public class DataPrepareTests(PreparedCorpusFixture fixture) : IClassFixture<Pre
     }
 
     [Fact]
+    public void Mixing_two_normalised_mels_adds_their_powers()
+    {
+        // Given a normalisation with two bins and a mel of two frames
+        using var scope = torch.NewDisposeScope();
+        var mean = torch.tensor(new[] { -2f, 1f }, [2, 1]);
+        var std = torch.tensor(new[] { 0.5f, 2f }, [2, 1]);
+        var a = torch.tensor(new[] { 0f, 1f, -1f, 0.5f }, [2, 2]);
+
+        // When a mel is mixed with itself at 0 dB, and at −6.0206 dB (half the magnitude)
+        var same = ShardDataset.MixNormalised(a, a, 0, mean, std).data<float>().ToArray();
+        var half = ShardDataset.MixNormalised(a, a, 20 * Math.Log10(0.5), mean, std).data<float>().ToArray();
+
+        // Then the log magnitude rises by ½ ln 2, resp. ½ ln 1.25, in every bin, divided by the bin's std once normalised
+        float[] stds = [0.5f, 0.5f, 2f, 2f];
+        float[] x = [0f, 1f, -1f, 0.5f];
+        for (var k = 0; k < 4; k++)
+        {
+            Assert.Equal(x[k] + (0.5 * Math.Log(2) / stds[k]), same[k], 5);
+            Assert.Equal(x[k] + (0.5 * Math.Log(1.25) / stds[k]), half[k], 5);
+        }
+
+        // And a donor 40 dB far below a clip barely moves it
+        var quiet = ShardDataset.MixNormalised(a, a, -40, mean, std).data<float>().ToArray();
+        Assert.All(Enumerable.Range(0, 4), k => Assert.Equal(x[k], quiet[k], 3));
+    }
+
+    [Fact]
+    public void Joined_texts_keep_the_second_whole_and_cut_the_first()
+    {
+        Assert.Equal([5, 6, 7, 0], ShardDataset.JoinTexts([5, 6, 0, 0], [7, 0, 0, 0], 4));
+        Assert.Equal([5, 6, 7, 9], ShardDataset.JoinTexts([5, 6, 8, 0], [7, 9, 0, 0], 4));
+        Assert.Equal([7, 9, 0, 0], ShardDataset.JoinTexts([], [7, 9, 0, 0], 4));
+        Assert.Equal([7, 8, 9], ShardDataset.JoinTexts([5, 6], [7, 8, 9, 4], 3));
+    }
+
+    [Fact]
+    public void Overlays_lay_a_donor_clips_sound_and_caption_on_other_clips_and_leave_their_targets()
+    {
+        // Given the training split (beep clips and click clips), whole clips, and a config that overlays every clip with
+        // a donor whose events are all beeps
+        using var data = ShardDataset.Load(fixture.ShardsDir, "train");
+        var config = TestSupport.Debug(fixture.Manifest.VocabSize) with
+        {
+            Normalisation = fixture.Manifest.Normalisation, OverlayProbability = 1, OverlayClasses = ["beep"],
+        };
+        using var scope = torch.NewDisposeScope();
+        var all = Enumerable.Range(0, data.Count).ToArray();
+        var plain = data.Batch(all, 2.56, config with { OverlayProbability = 0 }, new Random(5));
+        var donors = data.OverlayDonors(["beep"]);
+        Assert.Equal(Enumerable.Range(0, data.Count).Where(i => fixture.Clips.Single(c => c.Id == data.ClipIds[i]).Kind == "beep"), donors);
+        Assert.Empty(data.OverlayDonors(["rain"]));
+        Assert.Null(plain.Overlaid);
+
+        // When training batches are drawn
+        var random = new Random(5);
+        var beepText = data.Batch(donors, 2.56, config with { OverlayProbability = 0 }, null).TextIds[0].data<long>().ToArray()
+            .TakeWhile(t => t != TextTokenizer.PadId).ToArray();
+        var appended = 0;
+        for (var trial = 0; trial < 6; trial++)
+        {
+            var batch = data.Batch(all, 2.56, config, random);
+
+            // Then every clip got a donor (no donor lends to itself) with its sound louder in every bin and frame, its text
+            // ending on the donor's caption, and its onsets and event classes exactly its own
+            Assert.True(batch.Onsets!.equal(plain.Onsets!).all().item<bool>());
+            Assert.True(batch.EventClasses!.equal(plain.EventClasses!).all().item<bool>());
+            Assert.True(batch.HasText.all().item<bool>());
+            for (var b = 0; b < data.Count; b++)
+            {
+                Assert.True(batch.Overlaid![b].item<bool>());
+                var own = data.Batch([b], 2.56, config with { OverlayProbability = 0 }, null).Mel[0];
+                Assert.True(batch.Mel[b].ge(own.sub(1e-2)).all().item<bool>(), "the mixture is quieter than the clip somewhere");
+                Assert.True(batch.Mel[b].sub(own).abs().max().item<float>() > 0.1f, "no sound was added");
+                var ids = batch.TextIds[b].data<long>().ToArray().TakeWhile(t => t != TextTokenizer.PadId).ToArray();
+                Assert.Equal(beepText, ids[^beepText.Length..]);
+                appended += ids.Length > beepText.Length ? 1 : 0;
+            }
+        }
+
+        // And about half the texts keep the clip's own caption before the donor's (the rest are the donor's alone)
+        Assert.InRange(appended, 12, 36);
+    }
+
+    [Fact]
     public void Shards_carry_each_annotated_on_screen_onset_on_its_mel_frame()
     {
         // Given the training split of clips whose annotated events start at known video frames

@@ -294,6 +294,29 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
+    public void A_run_with_overlays_records_them_and_a_run_without_donors_is_refused()
+    {
+        // Given a fresh run asked to overlay half its clips with the sound and caption of a clip of beeps alone
+        var dir = Path.Combine(fixture.Root, "overlaid");
+        var result = Trainer.Run(Options(dir, 2) with { OverlayProbability = 0.5, OverlayClasses = ["beep"], WritePackage = true }, NullProgress.Instance);
+
+        // Then it trains, and its package and card record the overlay
+        Assert.True(double.IsFinite(result.LastLoss));
+        using var model = SoundtrackModel.Load(result.PackageDir!);
+        Assert.Equal(0.5, model.Config.OverlayProbability);
+        Assert.Equal(["beep"], model.Config.OverlayClasses);
+        Assert.Contains("a donor's beep and caption overlaid on 50 %", File.ReadAllText(Path.Combine(result.PackageDir!, ModelPackage.CardFile)), StringComparison.Ordinal);
+
+        // And asked for donors of a class no clip has, a run stops before training with a one-line reason
+        var error = Assert.Throws<BadInputException>(() => Trainer.Run(Options(Path.Combine(fixture.Root, "no-donor"), 2) with
+        {
+            OverlayProbability = 0.5, OverlayClasses = ["rain"],
+        }, NullProgress.Instance));
+        Assert.Contains("to lend its sound to an overlay", error.Message, StringComparison.Ordinal);
+        Assert.Null(Checkpoint.Latest(Path.Combine(fixture.Root, "no-donor")));
+    }
+
+    [Fact]
     public void A_new_run_records_its_mirroring_and_drops_and_a_resumed_run_keeps_them()
     {
         // Given a fresh run asked to mirror half its clips, to drop both conditions of a fifth of them and the video of 30 %
@@ -338,6 +361,13 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
         // A clip without text always has its text dropped
         var (noText, _) = Trainer.ConditionDrops(config, torch.zeros(5, ScalarType.Bool), new Generator(7));
         Assert.True(noText.all().item<bool>());
+
+        // Clips flagged to keep (overlaid) lose neither condition, whatever was drawn; the others' draws are unchanged
+        var keep = torch.arange(n).remainder(2).eq(0);
+        var (keptText, keptVisual) = Trainer.ConditionDrops(config with { BothDropProbability = 0.2 }, hasText, new Generator(7), keep);
+        Assert.False(keptText.logical_or(keptVisual).logical_and(keep).any().item<bool>());
+        Assert.True(keptText.eq(text).logical_or(keep).all().item<bool>());
+        Assert.True(keptVisual.eq(visual).logical_or(keep).all().item<bool>());
     }
 
     [Fact]
