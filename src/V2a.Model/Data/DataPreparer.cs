@@ -60,7 +60,9 @@ public sealed record DataPrepareOptions
 /// on-screen event of <see cref="DataPrepareOptions.OnsetClasses"/> starts; onsets_annotated (N) uint8, 1 when the
 /// clip's meta lists its events at all (else its onsets row says nothing); event_classes (N, T) int64, bit k set on the
 /// mel frames where an on-screen event of class k of the manifest's <see cref="ShardManifest.EventClasses"/> sounds
-/// (from its start to its end) — the targets of the event-class head (<see cref="ModelConfig.EventClassLossWeight"/>).
+/// (from its start to its end) — the targets of the event-class head (<see cref="ModelConfig.EventClassLossWeight"/>);
+/// offscreen_classes (N) int64, bit k set when an off-screen event of class k sounds somewhere in the clip (bit 63: of a
+/// class outside the list) — what an overlay donor (<see cref="ModelConfig.OverlayProbability"/>) must not carry.
 /// </summary>
 public static class DataPreparer
 {
@@ -217,7 +219,7 @@ public static class DataPreparer
     }
 
     private sealed record DecodedClip(float[] Mel, int ValidMelFrames, byte[] Frames, int ValidVideoFrames, int[][] Texts, byte[] Onsets, bool Annotated,
-        long[] EventBits);
+        long[] EventBits, long OffScreenBits);
 
     /// <summary>Mel-frame flags of the clip's annotated on-screen onsets (frame = round(t · frames per second)); events
     /// past the clip's stored length are dropped.</summary>
@@ -307,7 +309,23 @@ public static class DataPreparer
 
         var texts = clip.Texts(o.TextsPerClip).Select(t => tokenizer.Encode(t, o.TextMaxTokens)).Where(t => t.Length > 0).ToArray();
         return new DecodedClip(mel, validMel, frames, got, texts, OnsetFlags(clip, o.OnsetClasses, o.Audio, melFrames), clip.Events is not null,
-            EventBits(clip, classIndex, o.Audio, melFrames));
+            EventBits(clip, classIndex, o.Audio, melFrames), OffScreenBits(clip, classIndex));
+    }
+
+    /// <summary>Bit k for each class k with an off-screen event in the clip; bit 63 for an off-screen event of an
+    /// unlisted class (or none).</summary>
+    internal static long OffScreenBits(CorpusMetaClip clip, IReadOnlyDictionary<string, int> classIndex)
+    {
+        var bits = 0L;
+        foreach (var e in clip.Events ?? [])
+        {
+            if (!e.OnScreen)
+            {
+                bits |= e.Class is not null && classIndex.TryGetValue(e.Class, out var k) ? 1L << k : 1L << 63;
+            }
+        }
+
+        return bits;
     }
 
     private static void WriteShard(string path, DecodedClip[] clips, int melFrames, int videoFrames, DataPrepareOptions o)
@@ -337,6 +355,7 @@ public static class DataPreparer
             ["onsets"] = torch.tensor(clips.SelectMany(c => c.Onsets).ToArray(), [n, melFrames]),
             ["onsets_annotated"] = torch.tensor(clips.Select(c => (byte)(c.Annotated ? 1 : 0)).ToArray()),
             ["event_classes"] = torch.tensor(clips.SelectMany(c => c.EventBits).ToArray(), [n, melFrames]),
+            ["offscreen_classes"] = torch.tensor(clips.Select(c => c.OffScreenBits).ToArray()),
         };
         AtomicFile.Write(path, stream => Safetensors.SaveStateDict(stream, dict, leaveOpen: true));
     }

@@ -38,12 +38,14 @@ public sealed class ShardDataset : IDisposable
     private readonly Tensor? _onsets;    // (N, T) uint8, or null (shards without onset targets)
     private readonly bool[] _annotated;  // per clip: its events were annotated
     private readonly long[][]? _events;  // per clip, per mel frame: bits of the on-screen event classes sounding, or null
+    private readonly long[]? _offScreen; // per clip: bits of the classes of its off-screen events (bit 63: unlisted), or null
     private (string Key, int[] Clips)? _donors; // overlay donors for one class list
 
     private ShardDataset(ShardManifest manifest, string split, Tensor mel, Tensor frames, Tensor text, int[] melFrames, int[] textCount,
-        IReadOnlyList<string> ids, Tensor? onsets, bool[] annotated, long[][]? events)
+        IReadOnlyList<string> ids, Tensor? onsets, bool[] annotated, long[][]? events, long[]? offScreen)
     {
         _events = events;
+        _offScreen = offScreen;
         _onsets = onsets;
         _annotated = annotated;
         Manifest = manifest;
@@ -88,6 +90,8 @@ public sealed class ShardDataset : IDisposable
         var withOnsets = 0;
         var events = new List<long[]>();
         var withEvents = 0;
+        var offScreen = new List<long>();
+        var withOffScreen = 0;
         foreach (var shard in shards)
         {
             var path = Path.Combine(shardsDir, shard.File);
@@ -127,6 +131,12 @@ public sealed class ShardDataset : IDisposable
                 withEvents++;
             }
 
+            if (dict.TryGetValue("offscreen_classes", out var off))
+            {
+                offScreen.AddRange(off.data<long>().ToArray());
+                withOffScreen++;
+            }
+
             foreach (var t in dict.Values)
             {
                 t.Dispose();
@@ -146,7 +156,8 @@ public sealed class ShardDataset : IDisposable
         }
 
         return new ShardDataset(manifest, split, mel.Result, frame.Result, text.Result, [.. melFrames], [.. textCount], ids,
-            withOnsets == 0 ? null : onset.Result, [.. annotated], withEvents == 0 ? null : [.. events]);
+            withOnsets == 0 ? null : onset.Result, [.. annotated], withEvents == 0 ? null : [.. events],
+            withOffScreen == shards.Count ? [.. offScreen] : null);
     }
 
     /// <summary>Rows of one tensor gathered from the shards into a single tensor allocated on the first shard.</summary>
@@ -266,8 +277,9 @@ public sealed class ShardDataset : IDisposable
     /// <summary>A donor's sound is laid at most this far (uniformly 0 to this) under its own level.</summary>
     public const double OverlayMaxAttenuationDb = 9;
 
-    /// <summary>The training clips that may lend their sound to an overlay: annotated, with at least one event, every
-    /// event of theirs (on every mel frame) among <paramref name="classes"/>. Empty without event bits.</summary>
+    /// <summary>The training clips that may lend their sound to an overlay: annotated, with at least one on-screen event,
+    /// every event of theirs among <paramref name="classes"/> — on screen, and off screen where the shards record it
+    /// (shards prepared before they did: on-screen events only). Empty without event bits.</summary>
     public int[] OverlayDonors(IReadOnlyList<string> classes)
     {
         var key = string.Join(",", classes);
@@ -286,7 +298,8 @@ public sealed class ShardDataset : IDisposable
         var clips = _events is null || allowed == 0
             ? []
             : Enumerable.Range(0, Count).Where(i => _annotated[i]
-                && _events[i].Aggregate(0L, (all, bits) => all | bits) is var union && union != 0 && (union & ~allowed) == 0).ToArray();
+                && _events[i].Aggregate(0L, (all, bits) => all | bits) is var union && union != 0
+                && ((union | (_offScreen?[i] ?? 0)) & ~allowed) == 0).ToArray();
         _donors = (key, clips);
         return clips;
     }

@@ -390,6 +390,30 @@ public class DataPrepareTests(PreparedCorpusFixture fixture) : IClassFixture<Pre
     }
 
     [Fact]
+    public void Off_screen_bits_name_each_class_heard_out_of_view_and_flag_unlisted_ones()
+    {
+        var clip = new CorpusMetaClip
+        {
+            Id = "c", Video = "c.mp4", Audio = "c.flac",
+            Events =
+            [
+                new CorpusMetaEvent { Class = "rain", TStart = 0.0, TEnd = 8, OnScreen = true },
+                new CorpusMetaEvent { Class = "bell", TStart = 0.5, OnScreen = false },
+            ],
+        };
+        var classes = new Dictionary<string, int> { ["bell"] = 0, ["rain"] = 1 };
+
+        // An off-screen bell: bit 0; the on-screen rain is not off screen; an off-screen class outside the list: bit 63
+        Assert.Equal(1L, DataPreparer.OffScreenBits(clip, classes));
+        Assert.Equal(1L | (1L << 63), DataPreparer.OffScreenBits(clip with
+        {
+            Events = [.. clip.Events!, new CorpusMetaEvent { Class = "footsteps", TStart = 1, OnScreen = false }],
+        }, classes));
+        Assert.Equal(0L, DataPreparer.OffScreenBits(clip with { Events = [clip.Events![0]] }, classes));
+        Assert.Equal(0L, DataPreparer.OffScreenBits(clip with { Events = null }, classes));
+    }
+
+    [Fact]
     public void Shards_carry_the_event_classes_sounding_on_each_mel_frame()
     {
         // Given the synthetic clips, each of one kind ("click" or "beep") with events of 0.1 s
