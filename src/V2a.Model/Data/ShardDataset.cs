@@ -253,9 +253,9 @@ public sealed class ShardDataset : IDisposable
                 var donorUnits = Math.Max(0, Math.Min((_melFrames[d] - seq.MelFrames) / melPerAlign, (totalMel - seq.MelFrames) / melPerAlign));
                 var donorMel = Crop(_mel[d], 1, random.Next(donorUnits + 1) * melPerAlign, seq.MelFrames, totalMel);
                 var gainDb = -OverlayMaxAttenuationDb * random.NextDouble();
-                var donorText = _text[d, _textCount[d] == 0 ? 0 : random.Next(_textCount[d])].narrow(0, 0, l);
+                var donorText = _text[d, random.Next(_textCount[d])].narrow(0, 0, l);
                 var replace = random.NextDouble() < 0.5;
-                if (d != i && _textCount[d] > 0)
+                if (d != i)
                 {
                     mels[^1] = MixNormalised(mels[^1], donorMel, gainDb, mean!, std!);
                     text = torch.tensor(JoinTexts(hasText[b] && !replace ? text.data<int>().ToArray() : [], donorText.data<int>().ToArray(), l));
@@ -277,7 +277,7 @@ public sealed class ShardDataset : IDisposable
     /// <summary>A donor's sound is laid at most this far (uniformly 0 to this) under its own level.</summary>
     public const double OverlayMaxAttenuationDb = 9;
 
-    /// <summary>The training clips that may lend their sound to an overlay: annotated, with at least one on-screen event,
+    /// <summary>The training clips that may lend their sound to an overlay: annotated and captioned, with at least one on-screen event,
     /// every event of theirs among <paramref name="classes"/> — on screen, and off screen where the shards record it
     /// (shards prepared before they did: on-screen events only). Empty without event bits.</summary>
     public int[] OverlayDonors(IReadOnlyList<string> classes)
@@ -297,7 +297,7 @@ public sealed class ShardDataset : IDisposable
 
         var clips = _events is null || allowed == 0
             ? []
-            : Enumerable.Range(0, Count).Where(i => _annotated[i]
+            : Enumerable.Range(0, Count).Where(i => _annotated[i] && _textCount[i] > 0
                 && _events[i].Aggregate(0L, (all, bits) => all | bits) is var union && union != 0
                 && ((union | (_offScreen?[i] ?? 0)) & ~allowed) == 0).ToArray();
         _donors = (key, clips);
