@@ -121,6 +121,12 @@ public sealed record ModelConfig
     /// among them, at least one); null without overlays.</summary>
     public string[]? OverlayClasses { get; init; }
 
+    /// <summary>Whether the run that made these weights kept the video side — the visual encoder and its onset and class
+    /// heads — as the package it started from (<c>--freeze-video</c> with <c>--init-from</c>): only the generator and
+    /// the text side learned. A continuation teaching the words something new (<see cref="OverlayProbability"/>) then
+    /// cannot move what the video side knows of timing. False for packages made before it.</summary>
+    public bool VideoFrozen { get; init; }
+
     /// <summary>Share of training flow times drawn uniformly instead of from the logit-normal, so that the
     /// noise end of the path (where only the conditions tell what to generate) is trained (see
     /// <see cref="FlowMatching.FlowMatchingLoss"/>).</summary>

@@ -22,6 +22,7 @@ public static class TrainCommand
         var mirror = new Option<double?>("--mirror") { Description = "Share of training clips whose frames are mirrored left to right, for a new run (0 … 1); default: the preset's (0)." };
         var dropVideo = new Option<double?>("--drop-video") { Description = "Share of training clips whose video alone is replaced by the learned empty condition (so the text side learns to name sounds without the picture), for a new run (0 … 1); default: the preset's or package's (" + ModelConfig.FromPreset("small").VisualDropProbability.ToString(CultureInfo.InvariantCulture) + " for small)." };
         var overlay = new Option<double?>("--overlay") { Description = "Share of training clips that get a sound their picture does not show — an ambience (rain, wind, fire) from another training clip mixed under theirs, its caption added to their text — for a new run (0 … 1), so that a prompt can ask for what the video lacks; default: the preset's or package's (0)." };
+        var freezeVideo = new Option<bool>("--freeze-video") { Description = "With --init-from: keep the package's video side (visual encoder, onset and class heads) as it is and train only the generator and the text side, so that what the video knows of timing cannot move." };
         var dropBoth = new Option<double?>("--drop-both") { Description = "Share of training clips that lose video and text together (the side guidance steers away from), on top of each one's own drop, for a new run (0 … 1); default: the preset's or package's (0)." };
         var events = new Option<int?>("--visual-events") { Description = "Channels of the visual encoder's event path for a fresh run (a temporal convolution per grid cell, the strongest cell per frame); 0: none. Default: the preset's (0). With --init-from it adds the path to a package without one, starting silent." };
         var frameSize = new Option<int?>("--frame-size") { Description = "Frame side the visual encoder of a new run sees (shards prepared with the same --frame-size); extra stride-2 stages keep the preset's size. Default: the preset's." };
@@ -35,7 +36,7 @@ public static class TrainCommand
         var json = CliOptions.Json();
         var cmd = new Command("train", "Train a generator with flow matching; checkpoints are atomic and --resume continues after a kill.")
         {
-            data, preset, output, resume, initFrom, sync, classLoss, transient, mirror, dropBoth, dropVideo, overlay, events, frameSize, steps, stopAt, batch, lr, warmup, every, seed, json,
+            data, preset, output, resume, initFrom, sync, classLoss, transient, mirror, dropBoth, dropVideo, overlay, freezeVideo, events, frameSize, steps, stopAt, batch, lr, warmup, every, seed, json,
         };
         cmd.SetAction(parse =>
         {
@@ -54,6 +55,7 @@ public static class TrainCommand
                 VisualDropProbability = parse.GetValue(dropVideo) is { } dv && (dv < 0 || dv > 1) ? throw new BadInputException(null, "--drop-video must be between 0 and 1") : parse.GetValue(dropVideo),
                 OverlayProbability = parse.GetValue(overlay) is { } ov && (ov < 0 || ov > 1) ? throw new BadInputException(null, "--overlay must be between 0 and 1") : parse.GetValue(overlay),
                 OverlayClasses = V2a.Corpus.SoundClasses.Ambience,
+                FreezeVideo = parse.GetValue(freezeVideo),
                 VisualEventChannels = parse.GetValue(events) is { } e && e < 0 ? throw new BadInputException(null, "--visual-events must be >= 0") : parse.GetValue(events),
                 FrameSize = parse.GetValue(frameSize) is { } f ? Positive(f, "--frame-size") : null,
                 Steps = Positive(parse.GetValue(steps) ?? ScheduleOf(parse.GetValue(output)!, parse.GetValue(resume)) ?? defaults.Steps, "--steps"),

@@ -87,6 +87,19 @@ public sealed class SoundtrackNetwork : nn.Module
     /// <summary>Zeroes the visual event path's output (see <see cref="VisualEncoder.SilenceEventPath"/>).</summary>
     internal void SilenceEventPath() => visual.SilenceEventPath();
 
+    /// <summary>Stops gradients into the video side: the visual encoder and the onset and class heads that read it
+    /// (<see cref="ModelConfig.VideoFrozen"/>). The projections of the video features into the generator stay trainable.</summary>
+    internal void FreezeVideoSide()
+    {
+        foreach (var module in new nn.Module?[] { visual, onset_head, class_head })
+        {
+            foreach (var p in module?.parameters() ?? [])
+            {
+                p.requires_grad = false;
+            }
+        }
+    }
+
     public SoundtrackNetwork(ModelConfig config) : base(nameof(SoundtrackNetwork))
     {
         config.Validate();

@@ -110,6 +110,10 @@ public sealed record TrainOptions
     /// checkpoint's.</summary>
     public int? VisualEventChannels { get; init; }
 
+    /// <summary>Keep the video side (visual encoder, onset and class heads) as the package of <see cref="InitFrom"/>
+    /// has it: a new run from a package only (<see cref="ModelConfig.VideoFrozen"/>); a resumed run keeps its checkpoint's.</summary>
+    public bool FreezeVideo { get; init; }
+
     public int KeepCheckpoints { get; init; } = 2;
 
     /// <summary>Validation clips scored at each checkpoint (EMA weights, fixed noise).</summary>
@@ -220,6 +224,16 @@ public static class Trainer
             }
         }
 
+        if (latest is null)
+        {
+            if (o.FreezeVideo && initFrom is null)
+            {
+                throw new BadInputException(o.RunDir, "--freeze-video keeps the video side of the package a run starts from; add --init-from PACKAGE");
+            }
+
+            config = config with { VideoFrozen = o.FreezeVideo };
+        }
+
         if (latest is null && o.EventClassLossWeight is { } classWeight)
         {
             if (classWeight > 0 && manifest.EventClasses is not { Count: > 0 })
@@ -257,7 +271,12 @@ public static class Trainer
         }
 
         CopyWeights(net, ema);
-        var parameters = net.parameters().ToList();
+        if (config.VideoFrozen)
+        {
+            net.FreezeVideoSide();
+        }
+
+        var parameters = net.parameters().Where(p => p.requires_grad).ToList();
         var optimizer = optim.AdamW(parameters, o.LearningRate, weight_decay: o.WeightDecay);
 
         var state = new TrainingState
@@ -759,6 +778,11 @@ public static class Trainer
         using var take = (1 - decay).ToScalar();
         foreach (var (e, p) in ema.parameters().Zip(net.parameters()))
         {
+            if (!p.requires_grad)
+            {
+                continue; // frozen (ModelConfig.VideoFrozen): the EMA copy stays bit-exact
+            }
+
             e.mul_(keep).add_(p, take);
         }
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using V2a.Model.Data;
+using V2a.Model.Network;
 using V2a.Model.Training;
 using static TorchSharp.torch;
 
@@ -314,6 +315,53 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
         }, NullProgress.Instance));
         Assert.Contains("to lend its sound to an overlay", error.Message, StringComparison.Ordinal);
         Assert.Null(Checkpoint.Latest(Path.Combine(fixture.Root, "no-donor")));
+    }
+
+    [Fact]
+    public void A_run_that_freezes_the_video_side_trains_only_the_generator_and_a_resumed_run_keeps_it_frozen()
+    {
+        // Given a package with an onset head and a class head on its video features
+        var package = Trainer.Run(Options(Path.Combine(fixture.Root, "to-freeze"), 2) with
+        {
+            SyncLossWeight = 0.5, EventClassLossWeight = 1, WritePackage = true,
+        }, NullProgress.Instance).PackageDir!;
+
+        // When a run starts from it with the video side frozen, is stopped, and resumed without the flag
+        var dir = Path.Combine(fixture.Root, "frozen");
+        Trainer.Run(Options(dir, 4) with { InitFrom = package, FreezeVideo = true, StopAt = 2 }, NullProgress.Instance);
+        var result = Trainer.Run(Options(dir, 4) with { Resume = true, WritePackage = true }, NullProgress.Instance);
+
+        // Then the visual encoder and both heads are the package's to the bit, in the trained and the EMA weights,
+        // while the generator learned
+        using var before = SoundtrackModel.Load(package);
+        using var after = SoundtrackModel.Load(result.PackageDir!);
+        using var trained = new SoundtrackNetwork(after.Config);
+        trained.load_safetensors(Path.Combine(Checkpoint.Latest(dir)!, Checkpoint.ModelFile));
+        var old = before.Network.state_dict();
+        var ema = after.Network.state_dict();
+        var raw = trained.state_dict();
+        var videoSide = old.Keys.Where(k => k.StartsWith("visual.", StringComparison.Ordinal) || k.StartsWith("onset_head.", StringComparison.Ordinal)
+            || k.StartsWith("class_head.", StringComparison.Ordinal)).ToList();
+        Assert.Contains(videoSide, k => k.StartsWith("onset_head.", StringComparison.Ordinal));
+        Assert.Contains(videoSide, k => k.StartsWith("class_head.", StringComparison.Ordinal));
+        foreach (var name in videoSide)
+        {
+            Assert.True(old[name].allclose(ema[name], rtol: 0, atol: 0), $"EMA {name} moved");
+            Assert.True(old[name].allclose(raw[name], rtol: 0, atol: 0), $"{name} moved");
+        }
+
+        Assert.False(old["out_proj.weight"].allclose(raw["out_proj.weight"], rtol: 0, atol: 1e-7), "the generator did not learn");
+
+        // And the package and its card record it
+        Assert.True(after.Config.VideoFrozen);
+        Assert.Contains("video side (visual encoder, onset and class heads) kept as the package it started from",
+            File.ReadAllText(Path.Combine(result.PackageDir!, ModelPackage.CardFile)), StringComparison.Ordinal);
+
+        // And a fresh run has no video side to keep: refused before training with what to add
+        var e = Assert.Throws<BadInputException>(() => Trainer.Run(Options(Path.Combine(fixture.Root, "frozen-fresh"), 2) with { FreezeVideo = true },
+            NullProgress.Instance));
+        Assert.Contains("--init-from", e.Message, StringComparison.Ordinal);
+        Assert.Null(Checkpoint.Latest(Path.Combine(fixture.Root, "frozen-fresh")));
     }
 
     [Fact]
