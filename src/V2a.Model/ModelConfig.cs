@@ -124,7 +124,8 @@ public sealed record ModelConfig
     /// <summary>Whether the run that made these weights kept the video side — the visual encoder and its onset and class
     /// heads — as the package it started from (<c>--freeze-video</c> with <c>--init-from</c>): only the generator and
     /// the text side learned. A continuation teaching the words something new (<see cref="OverlayProbability"/>) then
-    /// cannot move what the video side knows of timing. False for packages made before it.</summary>
+    /// cannot move what the video side knows of timing — yet with <c>--overlay 0.25</c> it timed the sounds worse than the
+    /// same run without it (onset F1 0.527 against 0.562; models/default/MODEL_CARD.md). False for packages made before it.</summary>
     public bool VideoFrozen { get; init; }
 
     /// <summary>Share of training flow times drawn uniformly instead of from the logit-normal, so that the
