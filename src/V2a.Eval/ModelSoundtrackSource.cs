@@ -10,11 +10,8 @@ public static class SoundtrackSources
     /// <summary>The generator of a model package, with the given steps and guidance (null: the model's defaults).</summary>
     /// <param name="negativeStrength">How hard a negative prompt pushes away (see <see cref="GenerationRequest.NegativeStrength"/>); null: the generator's default.</param>
     /// <param name="promptStrength">How much more a prompt counts than the video alone (see <see cref="GenerationRequest.PromptStrength"/>); null: the generator's default.</param>
-    /// <param name="syncDraws">Starting noises per window, the best-timed finished (see <see cref="GenerationRequest.SyncDraws"/>); null: 1.</param>
-    /// <param name="syncSelectStep">After how many steps the draws are compared (see <see cref="GenerationRequest.SyncSelectStep"/>).</param>
-    public static ISoundtrackSource Open(string modelDir, int? steps, double? cfg, double? negativeStrength = null, double? promptStrength = null,
-        int? syncDraws = null, int? syncSelectStep = null) =>
-        new ModelSoundtrackSource(modelDir, steps, cfg, negativeStrength, promptStrength, syncDraws, syncSelectStep);
+    public static ISoundtrackSource Open(string modelDir, int? steps, double? cfg, double? negativeStrength = null, double? promptStrength = null) =>
+        new ModelSoundtrackSource(modelDir, steps, cfg, negativeStrength, promptStrength);
 }
 
 /// <summary>
@@ -30,20 +27,12 @@ internal sealed class ModelSoundtrackSource : ISoundtrackSource
     private readonly double? _cfg;
     private readonly double? _negativeStrength;
     private readonly double? _promptStrength;
-    private readonly int? _syncDraws;
-    private readonly int? _syncSelectStep;
 
-    public ModelSoundtrackSource(string modelDir, int? steps, double? cfg, double? negativeStrength, double? promptStrength, int? syncDraws,
-        int? syncSelectStep)
+    public ModelSoundtrackSource(string modelDir, int? steps, double? cfg, double? negativeStrength, double? promptStrength)
     {
         if (steps is < 1)
         {
             throw new BadInputException(null, $"--steps {steps}: need at least 1");
-        }
-
-        if (syncDraws is < 1 or > GenerationRequest.MaxSyncDraws || syncSelectStep is < 1)
-        {
-            throw new BadInputException(null, $"--sync-draws must be 1 to {GenerationRequest.MaxSyncDraws} and --sync-select-step at least 1");
         }
 
         _model = SoundtrackModel.Load(modelDir);
@@ -53,12 +42,9 @@ internal sealed class ModelSoundtrackSource : ISoundtrackSource
         _cfg = cfg;
         _negativeStrength = negativeStrength;
         _promptStrength = promptStrength;
-        _syncDraws = syncDraws;
-        _syncSelectStep = syncSelectStep;
         var defaults = new GenerationRequest(null, null, 0);
         Description = $"model {Path.GetFullPath(modelDir)} ({_model.Config.Preset}, id {_model.ModelId}), {steps ?? defaults.Steps} steps, cfg {cfg ?? defaults.Cfg}"
-            + $", negative strength {negativeStrength ?? defaults.NegativeStrength}, prompt strength {promptStrength ?? defaults.PromptStrength}"
-            + (syncDraws is > 1 ? $", {syncDraws} sync draws compared after step {syncSelectStep ?? SyncSelection.DefaultSelectStep(steps ?? defaults.Steps)}" : "");
+            + $", negative strength {negativeStrength ?? defaults.NegativeStrength}, prompt strength {promptStrength ?? defaults.PromptStrength}";
         if (_model.Config.Audio.SampleRate != AudioSettings.Default.SampleRate)
         {
             throw new BadInputException(modelDir, $"generates at {_model.Config.Audio.SampleRate} Hz; eval's reference classifier hears {AudioSettings.Default.SampleRate} Hz");
@@ -92,11 +78,6 @@ internal sealed class ModelSoundtrackSource : ISoundtrackSource
         if (_promptStrength is { } p)
         {
             r = r with { PromptStrength = p };
-        }
-
-        if (_syncDraws is { } draws)
-        {
-            r = r with { SyncDraws = draws, SyncSelectStep = _syncSelectStep };
         }
 
         var samples = new List<float>((int)AudioSettings.Default.SamplesFor(clip.Seconds));

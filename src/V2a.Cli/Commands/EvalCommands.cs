@@ -30,8 +30,6 @@ public static class EvalCommands
         var cfg = new Option<double?>("--cfg") { Description = "Classifier-free guidance weight (default: the model's)." };
         var negativeStrength = new Option<double?>("--negative-strength") { Description = "How hard a negative prompt pushes away (default: the generator's)." };
         var promptStrength = new Option<double?>("--prompt-strength") { Description = "How much more a prompt counts than the video alone (default: the generator's)." };
-        var syncDraws = new Option<int?>("--sync-draws") { Description = "Starting noises per window; the one whose early sketch best follows the video's predicted onsets is finished (default 1)." };
-        var syncSelectStep = new Option<int?>("--sync-select-step") { Description = "With --sync-draws: after how many steps the draws are compared (default a quarter of the steps)." };
         var seeds = new Option<int>("--seeds") { Description = "Candidates per clip (K) for diversity; the first is scored.", DefaultValueFactory = _ => 3 };
         var seed = new Option<long>("--seed") { Description = "Seed of each clip's first candidate (candidate k uses seed + k).", DefaultValueFactory = _ => 1 };
         var noPromptTests = new Option<bool>("--no-prompt-tests") { Description = "Skip the negative-prompt and prompt tests (up to 4 generations a clip)." };
@@ -40,7 +38,7 @@ public static class EvalCommands
         var report = new Option<string?>("--report") { Description = "Write report.md and PNG figures into this folder." };
         var cmd = new Command("eval", "Generate for each clip of a corpus split and measure: FD beside its real-vs-real floor, KL and class agreement, onset accuracy, audio-video offset, diversity, prompt effects, speed.")
         {
-            model, oracle, vocoded, data, split, shards, clips, steps, cfg, negativeStrength, promptStrength, syncDraws, syncSelectStep, seeds, seed, noPromptTests, reference, json, report,
+            model, oracle, vocoded, data, split, shards, clips, steps, cfg, negativeStrength, promptStrength, seeds, seed, noPromptTests, reference, json, report,
         };
         cmd.Subcommands.Add(Compare());
         cmd.SetAction(parse =>
@@ -78,7 +76,7 @@ public static class EvalCommands
             using var classifier = ReferenceClassifier.Load(ResolveReference(parse.GetValue(reference)));
             using ISoundtrackSource source = isVocoded ? new VocodedCorpusAudioSource()
                 : isOracle ? new CorpusAudioSource() : SoundtrackSources.Open(modelDir!, options.Steps, options.Cfg, parse.GetValue(negativeStrength),
-                    parse.GetValue(promptStrength), parse.GetValue(syncDraws), parse.GetValue(syncSelectStep));
+                    parse.GetValue(promptStrength));
             var result = Evaluator.Run(options, source, classifier, new ConsoleProgress(), Interrupt.Token);
             Evaluator.WriteJson(result, jsonPath);
             PrintSummary(result, jsonPath, options.ReportDir);

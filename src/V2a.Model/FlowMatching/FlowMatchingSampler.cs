@@ -56,32 +56,14 @@ public sealed class FlowMatchingSampler
     public Tensor Sample(Func<Tensor, Tensor, Tensor> velocity, Tensor x0, Func<Tensor, double, Tensor>? constrain = null,
         Action<int>? onStep = null)
     {
-        var (x, estimate) = Advance(velocity, x0, 0, Steps, constrain, onStep);
-        estimate.Dispose();
-        return x;
-    }
-
-    /// <summary>Integrates from step <paramref name="from"/> of the grid (t = from / Steps, where <paramref name="x"/> is) to
-    /// step <paramref name="to"/>. Returns x there and the end point the last evaluated velocity points to,
-    /// x̂₁ = x + (1 − t)·v at the start of the last step — the sketch of the finished sample that guidance-free flow
-    /// matching gives at any time, blurred early on. From step 0 the constraint is applied to x first.</summary>
-    public (Tensor X, Tensor Estimate) Advance(Func<Tensor, Tensor, Tensor> velocity, Tensor x, int from, int to,
-        Func<Tensor, double, Tensor>? constrain = null, Action<int>? onStep = null)
-    {
-        if (from < 0 || to > Steps || from >= to)
-        {
-            throw new ArgumentOutOfRangeException(nameof(to), $"steps {from} → {to} of {Steps}");
-        }
-
-        var batch = x.shape[0];
-        x = x.alias();
-        if (constrain is not null && from == 0)
+        var batch = x0.shape[0];
+        var x = x0.alias();
+        if (constrain is not null)
         {
             x = constrain(x, 0);
         }
 
-        Tensor? estimate = null;
-        for (var i = from; i < to; i++)
+        for (var i = 0; i < Steps; i++)
         {
             var t0 = (double)i / Steps;
             var t1 = (double)(i + 1) / Steps;
@@ -114,11 +96,6 @@ public sealed class FlowMatchingSampler
                     next = constrain(next, t1);
                 }
 
-                if (i == to - 1)
-                {
-                    estimate = x.Plus(v0.Times(1 - t0)).MoveToOuterDisposeScope();
-                }
-
                 var previous = x;
                 x = next.MoveToOuterDisposeScope();
                 previous.Dispose();
@@ -127,7 +104,7 @@ public sealed class FlowMatchingSampler
             onStep?.Invoke(i + 1);
         }
 
-        return (x, estimate!);
+        return x;
     }
 
     private static Tensor Time(long batch, double t, Device device) => torch.full(batch, t, dtype: ScalarType.Float32, device: device);

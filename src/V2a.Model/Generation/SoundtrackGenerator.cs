@@ -37,18 +37,6 @@ public sealed record GenerationRequest(string? Prompt, string? Negative, long Se
 
     public const double DefaultPromptStrength = 0;
 
-    /// <summary>Starting noises drawn per window, of which the one whose sketch after <see cref="SyncSelectStep"/> steps
-    /// best follows the onset head's prediction is finished (<see cref="SyncSelection"/>); 1: the seed's noise alone, as
-    /// without it. Costs (draws − 1) × the select step more network passes a window. Ignored by a model without an
-    /// onset head.</summary>
-    public int SyncDraws { get; init; } = 1;
-
-    /// <summary>The most draws a request may ask for.</summary>
-    public const int MaxSyncDraws = 16;
-
-    /// <summary>After how many of <see cref="Steps"/> the draws are compared; null: <see cref="SyncSelection.DefaultSelectStep"/>.</summary>
-    public int? SyncSelectStep { get; init; }
-
     /// <summary>Words spoken in the video, or null. They join the prompt the way training saw a clip's transcript
     /// (<see cref="TextTokenizer.ComposeText"/>: the caption, then "speech: " and the words); without them the model
     /// was trained to expect no speech, and makes none (0 of 11 speech clips recognised as speech by eval's
@@ -334,64 +322,19 @@ public sealed class SoundtrackGenerator
             torch.tensor(textEmpty, device: device), torch.tensor(videoEmpty, device: device), sequence);
         var generator = new Generator((ulong)Seeds.Mix(request.Seed, windowIndex, 0x6e0));
         var x0 = torch.randn([1, config.Audio.MelBins, sequence.MelFrames], generator: generator).to(device);
-        var constrain = Continuation(x0, knownPrefix);
+        Func<Tensor, double, Tensor>? constrain = null;
+        if (knownPrefix is not null)
+        {
+            var k = knownPrefix.shape[2];
+            var noisePrefix = x0.narrow(2, 0, k);
+            constrain = (x, t) => torch.cat([noisePrefix.Times(1 - t).Plus(knownPrefix.Times(t)), x.narrow(2, k, x.shape[2] - k)], 2);
+        }
 
         var guided = separate
             ? Guidance.GuidedTerms((x, t) => net.PredictVelocity(x, t, cond), layout, request.Cfg, withNegative ? request.NegativeStrength!.Value : 0,
                 request.PromptStrength)
             : Guidance.Guided((x, t) => net.PredictVelocity(x, t, cond), request.Cfg);
-        var sampler = new FlowMatchingSampler(request.Steps, solver);
-        if (request.SyncDraws <= 1 || !net.HasOnsetHead)
-        {
-            return sampler.Sample(guided, x0, constrain, onStep);
-        }
-
-        // Several draws: each taken to the select step, the one whose sketch's onsets follow the onset head's best is finished.
-        var select = Math.Clamp(request.SyncSelectStep ?? SyncSelection.DefaultSelectStep(request.Steps), 1, request.Steps);
-        var predicted = net.PredictOnsets(cond).narrow(0, 0, 1); // the row with the video and the prompt
-        Tensor? best = null;
-        var bestScore = double.NegativeInfinity;
-        for (var d = 0; d < request.SyncDraws; d++)
-        {
-            var noise = d == 0 ? x0 : torch.randn([1, config.Audio.MelBins, sequence.MelFrames], generator: generator).to(device);
-            var draw = Continuation(noise, knownPrefix);
-            var (x, estimate) = sampler.Advance(guided, noise, 0, select, draw, d == 0 ? onStep : null);
-            var score = SyncSelection.Score(estimate, predicted, config.MelFramesPerToken);
-            estimate.Dispose();
-            if (score > bestScore)
-            {
-                best?.Dispose();
-                (best, bestScore, constrain) = (x, score, draw);
-            }
-            else
-            {
-                x.Dispose();
-            }
-        }
-
-        if (select == request.Steps)
-        {
-            return best!;
-        }
-
-        var (result, last) = sampler.Advance(guided, best!, select, request.Steps, constrain, onStep);
-        last.Dispose();
-        best!.Dispose();
-        return result;
-    }
-
-    /// <summary>With a known prefix (1, M, K), the constraint that holds a draw's first K mel frames on the flow path from
-    /// its own noise to the prefix; null without one.</summary>
-    private static Func<Tensor, double, Tensor>? Continuation(Tensor noise, Tensor? knownPrefix)
-    {
-        if (knownPrefix is null)
-        {
-            return null;
-        }
-
-        var k = knownPrefix.shape[2];
-        var noisePrefix = noise.narrow(2, 0, k);
-        return (x, t) => torch.cat([noisePrefix.Times(1 - t).Plus(knownPrefix.Times(t)), x.narrow(2, k, x.shape[2] - k)], 2);
+        return new FlowMatchingSampler(request.Steps, solver).Sample(guided, x0, constrain, onStep);
     }
 
     private static float[] ToSamples(Tensor wave, long samples)
