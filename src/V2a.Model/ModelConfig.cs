@@ -114,7 +114,9 @@ public sealed record ModelConfig
     /// text or replacing it. Such a clip keeps both conditions (no drop), and its onset and class targets stay its own
     /// picture's. It teaches the model that words may ask for what the video does not show: without it the default
     /// made an absent ambience asked for as the prompt heard in 18 % of held-out clips; 1,000 steps of it at 0.25 brought that
-    /// to 55–65 % but the onset F1 from 0.613 to 0.527–0.577, where the same continuation without it gives 0.582 (models/default/MODEL_CARD.md). 0 for packages made before it.</summary>
+    /// to 55–65 % on the 1,906 training clips but the onset F1 from 0.613 to 0.527–0.577 (the same continuation without it:
+    /// 0.582); on the 3,804 clips at lr 1e-4 it brought it to 56 % with the onset F1 kept (0.609; without it 0.599) — the
+    /// default since 2026-11-28 (models/default/MODEL_CARD.md). 0 for packages made before it.</summary>
     public double OverlayProbability { get; init; }
 
     /// <summary>The event classes a donor clip of <see cref="OverlayProbability"/> may have (all of its annotated events
