@@ -21,6 +21,7 @@ public static class TrainCommand
         var transient = new Option<double?>("--transient-weight") { Description = "Extra flow-matching loss weight on the ~100 ms after each rise of the real mel (frames there weigh up to 1 + this) for a new run; default: the preset's or package's (0)." };
         var mirror = new Option<double?>("--mirror") { Description = "Share of training clips whose frames are mirrored left to right, for a new run (0 … 1); default: the preset's (0)." };
         var dropVideo = new Option<double?>("--drop-video") { Description = "Share of training clips whose video alone is replaced by the learned empty condition (so the text side learns to name sounds without the picture), for a new run (0 … 1); default: the preset's or package's (" + ModelConfig.FromPreset("small").VisualDropProbability.ToString(CultureInfo.InvariantCulture) + " for small)." };
+        var timeShift = new Option<double?>("--time-shift") { Description = "Moves training flow times towards the noise end, where the conditions alone must say what the sound is, for a new run: each time's odds t/(1-t) divided by this (1: none; 2 doubles the share of times under 0.2); default: the preset's or package's (1)." };
         var overlay = new Option<double?>("--overlay") { Description = "Share of training clips that get a sound their picture does not show — an ambience (rain, wind, fire) from another training clip mixed under theirs, its caption added to their text — for a new run (0 … 1), so that a prompt can ask for what the video lacks; default: the preset's or package's (0)." };
         var freezeVideo = new Option<bool>("--freeze-video") { Description = "With --init-from: keep the package's video side (visual encoder, onset and class heads) as it is and train only the generator and the text side, so that what the video knows of timing cannot move." };
         var dropBoth = new Option<double?>("--drop-both") { Description = "Share of training clips that lose video and text together (the side guidance steers away from), on top of each one's own drop, for a new run (0 … 1); default: the preset's or package's (0)." };
@@ -36,7 +37,7 @@ public static class TrainCommand
         var json = CliOptions.Json();
         var cmd = new Command("train", "Train a generator with flow matching; checkpoints are atomic and --resume continues after a kill.")
         {
-            data, preset, output, resume, initFrom, sync, classLoss, transient, mirror, dropBoth, dropVideo, overlay, freezeVideo, events, frameSize, steps, stopAt, batch, lr, warmup, every, seed, json,
+            data, preset, output, resume, initFrom, sync, classLoss, transient, mirror, dropBoth, dropVideo, overlay, timeShift, freezeVideo, events, frameSize, steps, stopAt, batch, lr, warmup, every, seed, json,
         };
         cmd.SetAction(parse =>
         {
@@ -53,6 +54,7 @@ public static class TrainCommand
                 MirrorProbability = parse.GetValue(mirror) is { } m && (m < 0 || m > 1) ? throw new BadInputException(null, "--mirror must be between 0 and 1") : parse.GetValue(mirror),
                 BothDropProbability = parse.GetValue(dropBoth) is { } b && (b < 0 || b > 1) ? throw new BadInputException(null, "--drop-both must be between 0 and 1") : parse.GetValue(dropBoth),
                 VisualDropProbability = parse.GetValue(dropVideo) is { } dv && (dv < 0 || dv > 1) ? throw new BadInputException(null, "--drop-video must be between 0 and 1") : parse.GetValue(dropVideo),
+                FlowTimeShift = parse.GetValue(timeShift) is { } ts && !(ts > 0 && ts <= 100) ? throw new BadInputException(null, "--time-shift must be above 0 and at most 100") : parse.GetValue(timeShift),
                 OverlayProbability = parse.GetValue(overlay) is { } ov && (ov < 0 || ov > 1) ? throw new BadInputException(null, "--overlay must be between 0 and 1") : parse.GetValue(overlay),
                 OverlayClasses = V2a.Corpus.SoundClasses.Ambience,
                 FreezeVideo = parse.GetValue(freezeVideo),

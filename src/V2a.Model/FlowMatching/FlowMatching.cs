@@ -19,18 +19,33 @@ namespace V2a.Model.FlowMatching;
 public static class FlowMatchingLoss
 {
     /// <summary>(B) flow times: sigmoid(z), z ~ N(0, 1) (most weight on the middle of the path), except that a
-    /// share <paramref name="uniformFraction"/> of them, chosen at random, is uniform on [0, 1).</summary>
-    public static Tensor SampleTime(long batch, Generator generator, Device device, double uniformFraction = 0)
+    /// share <paramref name="uniformFraction"/> of them, chosen at random, is uniform on [0, 1); then, with
+    /// <paramref name="shift"/> ≠ 1, every time moved by <see cref="ShiftTime"/> (above 1: towards the noise end).</summary>
+    public static Tensor SampleTime(long batch, Generator generator, Device device, double uniformFraction = 0, double shift = 1)
     {
-        var logitNormal = torch.sigmoid(torch.randn(batch, generator: generator));
-        if (uniformFraction <= 0)
+        var t = torch.sigmoid(torch.randn(batch, generator: generator));
+        if (uniformFraction > 0)
         {
-            return logitNormal.to(device);
+            var uniform = torch.rand(batch, generator: generator);
+            var pick = torch.rand(batch, generator: generator).LessThan(uniformFraction);
+            t = torch.where(pick, uniform, t);
         }
 
-        var uniform = torch.rand(batch, generator: generator);
-        var pick = torch.rand(batch, generator: generator).LessThan(uniformFraction);
-        return torch.where(pick, uniform, logitNormal).to(device);
+        return ShiftTime(t, shift).to(device);
+    }
+
+    /// <summary>t ↦ t / (t + s·(1 − t)): the identity at s = 1; for s &gt; 1 every time moves towards the noise end
+    /// (0 and 1 stay put, the middle 0.5 goes to 1 / (1 + s)), so training spends more of itself where x_t holds little of
+    /// the data and only the conditions can say what the sound is — a copper ball's ring, a door's knock. The odds
+    /// t / (1 − t) are divided by s, so on a logit-normal it is a shift of the mean by −ln s.</summary>
+    public static Tensor ShiftTime(Tensor t, double s)
+    {
+        if (!(s > 0) || double.IsInfinity(s))
+        {
+            throw new ArgumentOutOfRangeException(nameof(s), s, "the flow-time shift must be a positive number");
+        }
+
+        return s == 1 ? t : t / t.Plus(t.OneMinus().Times(s));
     }
 
     /// <summary>x_t for data x1 (B, …), noise x0 (B, …) and times t (B).</summary>
@@ -48,11 +63,12 @@ public static class FlowMatchingLoss
     /// <param name="frameWeight">Null: the plain mean squared error. Else (B, T) weights of the data's last axis (mel frames
     /// of x1 (B, M, T)), e.g. <see cref="TransientWeights"/>: Σ w·err² / (M·Σ w), which is the plain loss when every
     /// weight is equal.</param>
+    /// <param name="timeShift">Moves the flow times towards the noise end when above 1 (<see cref="ShiftTime"/>).</param>
     public static Tensor Loss(Func<Tensor, Tensor, Tensor> velocity, Tensor x1, Generator generator, double uniformTimeFraction = 0,
-        Tensor? frameWeight = null)
+        Tensor? frameWeight = null, double timeShift = 1)
     {
         var x0 = torch.randn(x1.shape, generator: generator).to(x1.device);
-        var t = SampleTime(x1.shape[0], generator, x1.device, uniformTimeFraction);
+        var t = SampleTime(x1.shape[0], generator, x1.device, uniformTimeFraction, timeShift);
         var xt = Interpolate(x0, x1, t);
         var predicted = velocity(xt, t);
         if (frameWeight is null)

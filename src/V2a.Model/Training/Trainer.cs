@@ -101,6 +101,10 @@ public sealed record TrainOptions
     /// donors' classes. Null keeps it; a resumed run keeps its checkpoint's.</summary>
     public double? OverlayProbability { get; init; }
 
+    /// <summary>Shift of the training flow times towards the noise end for a new run (fresh or --init-from): overrides
+    /// <see cref="ModelConfig.FlowTimeShift"/>. Null keeps it; a resumed run keeps its checkpoint's.</summary>
+    public double? FlowTimeShift { get; init; }
+
     /// <summary>The classes an overlay donor's events may have (FoleyWorld's ambiences from the CLI).</summary>
     public IReadOnlyList<string>? OverlayClasses { get; init; }
 
@@ -213,6 +217,11 @@ public static class Trainer
         if (latest is null && o.VisualDropProbability is { } videoDrop)
         {
             config = config with { VisualDropProbability = videoDrop };
+        }
+
+        if (latest is null && o.FlowTimeShift is { } shift)
+        {
+            config = config with { FlowTimeShift = shift };
         }
 
         if (latest is null && o.OverlayProbability is { } overlay)
@@ -624,7 +633,7 @@ public static class Trainer
             dropVisual.to(device), batch.Sequence);
         var mel = batch.Mel.to(device);
         var weights = training && net.Config.TransientLossWeight > 0 ? FlowMatchingLoss.TransientWeights(mel, net.Config.TransientLossWeight) : null;
-        var flow = FlowMatchingLoss.Loss((x, t) => net.PredictVelocity(x, t, cond), mel, generator, net.Config.UniformTimeFraction, weights);
+        var flow = FlowMatchingLoss.Loss((x, t) => net.PredictVelocity(x, t, cond), mel, generator, net.Config.UniformTimeFraction, weights, net.Config.FlowTimeShift);
         var loss = flow;
         var shown = dropVisual.logical_not();
         Tensor? sync = null, predicted = null, classes = null, classLogits = null;

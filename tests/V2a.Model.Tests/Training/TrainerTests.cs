@@ -437,6 +437,31 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
+    public void A_flow_time_shift_leaves_the_validation_loss_alone_and_is_recorded_and_kept_on_resume()
+    {
+        // Given two runs that cannot move their weights (learning rate 0), same seed, one training nearer the noise end
+        // (a fresh network predicts zero velocity, so their training losses agree too: the shift's effect on the loss is
+        // SamplerTests' to show)
+        var plain = Trainer.Run(Options(Path.Combine(fixture.Root, "unshifted"), 2) with { LearningRate = 0 }, NullProgress.Instance);
+        var shifted = Trainer.Run(Options(Path.Combine(fixture.Root, "shifted"), 2) with { LearningRate = 0, FlowTimeShift = 3, WritePackage = true },
+            NullProgress.Instance);
+
+        // Then the validation loss (fixed times, so runs compare) is the same
+        Assert.Equal(plain.ValLoss!.Value, shifted.ValLoss!.Value, 6);
+
+        // And the package's config and card say how it was trained; a resumed run keeps it
+        using (var model = SoundtrackModel.Load(shifted.PackageDir!))
+        {
+            Assert.Equal(3, model.Config.FlowTimeShift);
+        }
+
+        Assert.Contains("shifted towards noise by 3", File.ReadAllText(Path.Combine(shifted.PackageDir!, ModelPackage.CardFile)), StringComparison.Ordinal);
+        var resumed = Trainer.Run(Options(Path.Combine(fixture.Root, "shifted"), 3) with { Resume = true, FlowTimeShift = 1, WritePackage = true }, NullProgress.Instance);
+        using var again = SoundtrackModel.Load(resumed.PackageDir!);
+        Assert.Equal(3, again.Config.FlowTimeShift);
+    }
+
+    [Fact]
     public void A_new_run_can_add_the_visual_event_path_and_a_run_from_its_package_cannot_remove_it()
     {
         // Given a fresh run asked for an event path of 8 channels
