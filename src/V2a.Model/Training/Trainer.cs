@@ -633,7 +633,9 @@ public static class Trainer
             dropVisual.to(device), batch.Sequence);
         var mel = batch.Mel.to(device);
         var weights = training && net.Config.TransientLossWeight > 0 ? FlowMatchingLoss.TransientWeights(mel, net.Config.TransientLossWeight) : null;
-        var flow = FlowMatchingLoss.Loss((x, t) => net.PredictVelocity(x, t, cond), mel, generator, net.Config.UniformTimeFraction, weights, net.Config.FlowTimeShift);
+        // Validation keeps the plain loss (no transient weights, unshifted times), so runs of any recipe compare.
+        var flow = FlowMatchingLoss.Loss((x, t) => net.PredictVelocity(x, t, cond), mel, generator, net.Config.UniformTimeFraction, weights,
+            training ? net.Config.FlowTimeShift : 1);
         var loss = flow;
         var shown = dropVisual.logical_not();
         Tensor? sync = null, predicted = null, classes = null, classLogits = null;

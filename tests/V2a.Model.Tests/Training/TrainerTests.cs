@@ -437,16 +437,17 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
-    public void A_flow_time_shift_leaves_the_validation_loss_alone_and_is_recorded_and_kept_on_resume()
+    public void A_flow_time_shift_changes_the_training_loss_not_the_validation_loss_and_is_recorded_and_kept_on_resume()
     {
-        // Given two runs that cannot move their weights (learning rate 0), same seed, one training nearer the noise end
-        // (a fresh network predicts zero velocity, so their training losses agree too: the shift's effect on the loss is
-        // SamplerTests' to show)
-        var plain = Trainer.Run(Options(Path.Combine(fixture.Root, "unshifted"), 2) with { LearningRate = 0 }, NullProgress.Instance);
-        var shifted = Trainer.Run(Options(Path.Combine(fixture.Root, "shifted"), 2) with { LearningRate = 0, FlowTimeShift = 3, WritePackage = true },
+        // Given two runs that cannot move their weights (learning rate 0), same seed, from a trained package (a fresh
+        // network predicts zero velocity whatever t), one training nearer the noise end
+        var package = Trainer.Run(Options(Path.Combine(fixture.Root, "before-shift"), 2) with { WritePackage = true }, NullProgress.Instance).PackageDir!;
+        var plain = Trainer.Run(Options(Path.Combine(fixture.Root, "unshifted"), 2) with { InitFrom = package, LearningRate = 0 }, NullProgress.Instance);
+        var shifted = Trainer.Run(Options(Path.Combine(fixture.Root, "shifted"), 2) with { InitFrom = package, LearningRate = 0, FlowTimeShift = 3, WritePackage = true },
             NullProgress.Instance);
 
-        // Then the validation loss (fixed times, so runs compare) is the same
+        // Then the loss they train on differs, the validation loss (unshifted times, so runs compare) does not
+        Assert.NotEqual(plain.LastLoss, shifted.LastLoss, 6);
         Assert.Equal(plain.ValLoss!.Value, shifted.ValLoss!.Value, 6);
 
         // And the package's config and card say how it was trained; a resumed run keeps it
