@@ -5,6 +5,10 @@ namespace V2a.Audio;
 /// three one-pole low-passes plus a direct path (the classic three-pole approximation of pink noise), so the
 /// level falls with frequency through the low and middle bands and levels off toward Nyquist. Deterministic:
 /// the same seed gives the same samples, however the signal is split into calls.
+/// <para>Or, for a watermarked soundtrack, the same filter driven by a keyed periodic sequence of ±1 chips instead of
+/// Gaussian noise (<see cref="RoomTone(double, sbyte[])"/>): it sounds the same (white excitation of the same variance
+/// through the same filter) and is itself a mark a detector that knows the chips finds by correlation, under noise
+/// or another track that would bury a mark shaped by so quiet a sound.</para>
 /// <para>v2a adds it to every generated soundtrack (<c>--no-room-tone</c> turns it off) for two reasons:
 /// digital silence under a picture sounds broken, and a silent stretch cannot carry the watermark.</para>
 /// </summary>
@@ -24,26 +28,71 @@ public sealed class RoomTone
     /// <summary>Samples drawn and dropped at construction so the slowest branch starts near its steady state (0.25 s at 16 kHz).</summary>
     private const int WarmUp = 4000;
 
-    private readonly Random _random;
+    private readonly Random? _random;
+    private readonly sbyte[]? _chips;
     private readonly double[] _state = new double[Branches.Length];
     private readonly double _scale;
     private double? _spare;
+    private long _index;
 
     /// <param name="rmsDbfs">Level of the tone, RMS in dBFS (a full-scale sine is −3 dBFS RMS).</param>
     /// <param name="seed">Fixes the noise.</param>
     public RoomTone(double rmsDbfs, int seed)
+    {
+        _random = new Random(seed);
+        _scale = Scale(rmsDbfs);
+        for (var i = 0; i < WarmUp; i++)
+        {
+            Next();
+        }
+    }
+
+    /// <param name="rmsDbfs">Level of the tone, RMS in dBFS.</param>
+    /// <param name="chips">The excitation, ±1 values repeated with this period: output sample n is the filter's response to
+    /// chips[n mod period] and the chips before it (the filter starts as if the sequence had been running for
+    /// <see cref="WarmUp"/> samples, so sample 0 is already in its steady state).</param>
+    public RoomTone(double rmsDbfs, sbyte[] chips)
+    {
+        ArgumentNullException.ThrowIfNull(chips);
+        if (chips.Length < WarmUp || chips.Any(c => c is not (1 or -1)))
+        {
+            throw new ArgumentException($"room tone chips must be ±1, at least {WarmUp} of them", nameof(chips));
+        }
+
+        _chips = chips;
+        _scale = Scale(rmsDbfs);
+        _index = -WarmUp;
+        for (var i = 0; i < WarmUp; i++)
+        {
+            Next();
+        }
+    }
+
+    private static double Scale(double rmsDbfs)
     {
         if (!double.IsFinite(rmsDbfs) || rmsDbfs > 0)
         {
             throw new ArgumentOutOfRangeException(nameof(rmsDbfs), rmsDbfs, "room tone level must be a finite dBFS value ≤ 0");
         }
 
-        _random = new Random(seed);
-        _scale = Math.Pow(10, rmsDbfs / 20) / Math.Sqrt(UnitVariance);
-        for (var i = 0; i < WarmUp; i++)
+        return Math.Pow(10, rmsDbfs / 20) / Math.Sqrt(UnitVariance);
+    }
+
+    /// <summary>
+    /// The shaping filter's frequency response at <paramref name="cyclesPerSample"/> (0 … 0.5), for unit-variance white
+    /// excitation at level 0 dB: H(f) = c + Σ g_i / (1 − a_i·e^(−2πif)), times the scale that gives the tone
+    /// <paramref name="rmsDbfs"/> RMS. A detector that knows the excitation filters what it hears by its conjugate.
+    /// </summary>
+    public static System.Numerics.Complex Response(double cyclesPerSample, double rmsDbfs = 0)
+    {
+        var z1 = System.Numerics.Complex.FromPolarCoordinates(1, -2 * Math.PI * cyclesPerSample); // z^-1 on the unit circle
+        System.Numerics.Complex h = DirectGain;
+        foreach (var (a, g) in Branches)
         {
-            Next();
+            h += g / (1 - (a * z1));
         }
+
+        return h * Scale(rmsDbfs);
     }
 
     /// <summary>
@@ -79,7 +128,18 @@ public sealed class RoomTone
 
     private double Next()
     {
-        var w = Gaussian();
+        double w;
+        if (_chips is null)
+        {
+            w = Gaussian();
+        }
+        else
+        {
+            var p = _index % _chips.Length;
+            w = _chips[p < 0 ? p + _chips.Length : p];
+            _index++;
+        }
+
         var y = DirectGain * w;
         for (var k = 0; k < Branches.Length; k++)
         {
@@ -102,7 +162,7 @@ public sealed class RoomTone
         double u, v, r;
         do
         {
-            u = (2 * _random.NextDouble()) - 1;
+            u = (2 * _random!.NextDouble()) - 1;
             v = (2 * _random.NextDouble()) - 1;
             r = (u * u) + (v * v);
         }

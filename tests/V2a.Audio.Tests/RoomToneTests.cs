@@ -106,6 +106,61 @@ public class RoomToneTests
         Assert.InRange(octaves[1] - octaves[5], 3, 20);
     }
 
+    private static sbyte[] Chips(int n, int seed)
+    {
+        var rng = new Random(seed);
+        return [.. Enumerable.Range(0, n).Select(_ => rng.Next(2) == 0 ? (sbyte)1 : (sbyte)-1)];
+    }
+
+    [Fact]
+    public void A_chip_driven_tone_has_the_requested_level_and_repeats_with_its_period()
+    {
+        const int period = 1 << 15;
+        var x = new float[3 * period];
+        new RoomTone(-68, Chips(period, 4)).AddTo(x);
+        Assert.Equal(-68, RmsDbfs(x), 0.15);
+        // Sample n and n + period are driven by the same chips; they differ only by what the warm-up left out (the slowest
+        // branch's memory, 0.99765^4000 ≈ 1e-4 of a sample), and not at all between the second and third period.
+        var rms = Math.Pow(10, -68 / 20.0);
+        for (var n = 0; n < period; n++)
+        {
+            Assert.True(Math.Abs(x[n + period] - x[n]) < 1e-3 * rms, $"sample {n}");
+            Assert.True(Math.Abs(x[n + (2 * period)] - x[n + period]) < 1e-6 * rms, $"sample {n + period}");
+        }
+    }
+
+    [Fact]
+    public void A_chip_driven_tone_is_its_chips_through_the_filter_whose_response_is_published()
+    {
+        // Steady state under a periodic excitation: each DFT bin of one period of output is H(k / period) × the chips' DFT.
+        const int period = 4096;
+        var chips = Chips(period, 8);
+        var x = new float[4 * period];
+        new RoomTone(-20, chips).AddTo(x);
+        foreach (var k in new[] { 1, 7, 64, 300, 1024, 2047 })
+        {
+            System.Numerics.Complex y = 0, w = 0;
+            for (var n = 0; n < period; n++)
+            {
+                var e = System.Numerics.Complex.FromPolarCoordinates(1, -2 * Math.PI * k * n / period);
+                y += x[(3 * period) + n] * e;
+                w += chips[n] * e;
+            }
+
+            var expected = RoomTone.Response((double)k / period, -20) * w;
+            Assert.True((y - expected).Magnitude < 1e-4 * expected.Magnitude, $"bin {k}: {y} against {expected}");
+        }
+    }
+
+    [Fact]
+    public void Chips_that_are_not_plus_or_minus_one_or_too_few_are_refused()
+    {
+        Assert.Throws<ArgumentException>(() => new RoomTone(-68, new sbyte[100]));
+        var chips = Chips(8192, 1);
+        chips[5] = 0;
+        Assert.Throws<ArgumentException>(() => new RoomTone(-68, chips));
+    }
+
     [Fact]
     public void A_positive_or_infinite_level_is_refused()
     {
