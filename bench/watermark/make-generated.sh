@@ -4,7 +4,8 @@
 # --out .v2a/corpus-ref --clips 900 --seed 1000 builds), runs `v2a generate` with the clip's first caption as the
 # prompt, seed = the clip's index, --no-watermark, and writes OUT/<id>.wav. Resumable: clips already there are kept.
 # Usage: bench/watermark/make-generated.sh [OUT=.v2a/generated-unmarked] [N=100]
-# V2A=PATH runs another copy of the CLI (e.g. one that a rebuild of the tree will not overwrite mid-run).
+# V2A=PATH runs another copy of the CLI (e.g. one that a rebuild of the tree will not overwrite mid-run); ARGS adds
+# options to every `v2a generate` (e.g. ARGS=--no-room-tone for soundtracks the bench gives v2a's keyed room tone).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out="${1:-.v2a/generated-unmarked}"
@@ -21,7 +22,7 @@ while IFS= read -r line && [ "$made" -lt "$n" ]; do
     id=$(jq -r .id <<<"$line"); video=$(jq -r .video <<<"$line"); caption=$(jq -r '.captions[0] // ""' <<<"$line")
     if [ ! -f "$out/$id.wav" ]; then
       prompt=(); [ -n "$caption" ] && prompt=(--prompt "$caption")
-      "$v2a" generate "$corpus/$video" -o "$out/$id.wav" "${prompt[@]}" --seed "$i" --no-watermark >/dev/null
+      "$v2a" generate "$corpus/$video" -o "$out/$id.wav" "${prompt[@]}" --seed "$i" --no-watermark ${ARGS:-} >/dev/null
     fi
     made=$((made + 1))
     echo "make-generated: $made/$n $id" >&2

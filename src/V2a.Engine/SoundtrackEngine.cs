@@ -153,7 +153,10 @@ public sealed class SoundtrackEngine : IDisposable
                 // Pass 2: one loudness gain, the watermark, then every file this candidate needs, all streamed.
                 candidateProgress.Report("writing", 1, 1);
                 var gain = (float)meter.NormalizationGain(TargetLufs, PeakCeilingDbfs);
-                var roomTone = options.RoomTone ? new RoomTone(RoomTone.DefaultLevelDbfs, unchecked((int)seed)) : null;
+                // Watermarked output gets the keyed room tone (the mark's second layer: RoomToneMark), unmarked output a seeded one.
+                var roomTone = !options.RoomTone ? null
+                    : key is not null ? RoomToneMark.Tone(key)
+                    : new RoomTone(RoomTone.DefaultLevelDbfs, unchecked((int)seed));
                 var track = paths.VideoPath is null ? null : Path.Combine(work, "track.wav");
                 using (var embedder = payload is null ? null : new WatermarkEmbedder(rate, payload.Value, key!))
                 using (var trackWriter = track is null ? null : new AudioWriter(track, rate, AudioFileFormat.WavFloat))

@@ -77,8 +77,16 @@ public sealed record DetectionResult
 
     /// <summary>Which test found the mark: "sync" (the synchronisation score), "sync-sounds" (the same, counting the sounds
     /// above the input's background: noise or another sound laid over it), "sync-window" (in part of the input), "payload"
-    /// (a payload whose CRC checks at the best alignment); null when not watermarked.</summary>
+    /// (a payload whose CRC checks at the best alignment), "room-tone" (the keyed room tone of v2a's output); null when not
+    /// watermarked.</summary>
     public string? DecidedBy { get; init; }
+
+    /// <summary>The keyed room tone's score (<see cref="RoomToneMark"/>): the best |correlation| of what was heard with the key's
+    /// chips over every offset, in units of its standard deviation on unmarked audio. Only v2a's own soundtracks carry it.</summary>
+    public double RoomToneScore { get; init; }
+
+    /// <summary>Room tone score needed on its own to decide "watermarked" (its share of the false-positive target).</summary>
+    public double RoomToneThreshold { get; init; }
 
     /// <summary>Layout version (<see cref="WatermarkSettings.Version"/>).</summary>
     public string Layout { get; init; } = "";

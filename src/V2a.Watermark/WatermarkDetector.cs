@@ -19,6 +19,7 @@ public sealed class WatermarkDetector
     private readonly WatermarkSettings _s;
     private readonly WatermarkKey _key;
     private readonly AlignmentSearch _search;
+    private readonly RoomToneSearch _roomTone;
     private readonly DetectorFeed _feed;
     private DetectionResult? _result;
 
@@ -28,7 +29,8 @@ public sealed class WatermarkDetector
         Watermarker.CheckRate(sampleRate, _s);
         _key = key;
         _search = new AlignmentSearch(_s, PatternCache.Get(_s, key));
-        _feed = new DetectorFeed(_s, _search);
+        _roomTone = new RoomToneSearch(key);
+        _feed = new DetectorFeed(_s, _search, _roomTone);
     }
 
     /// <summary>Samples received so far.</summary>
@@ -51,23 +53,26 @@ public sealed class WatermarkDetector
         if (_result is null)
         {
             _feed.Finish();
-            _result = Watermarker.Decide(_search, _feed.Samples, _key, _s);
+            _result = Watermarker.Decide(_search, _roomTone, _feed.Samples, _key, _s);
         }
 
         return _result;
     }
 }
 
-/// <summary>Samples → band energies per frame (<see cref="StreamingAnalyzer"/>) → each phase's period features → the search.</summary>
+/// <summary>Samples → band energies per frame (<see cref="StreamingAnalyzer"/>) → each phase's period features → the search;
+/// and the same samples to the room tone's search (<see cref="RoomToneSearch"/>).</summary>
 internal sealed class DetectorFeed
 {
     private readonly StreamingAnalyzer _analyzer;
     private readonly PeriodFeatures[] _phases;
     private readonly AlignmentSearch _search;
+    private readonly RoomToneSearch? _roomTone;
 
-    public DetectorFeed(WatermarkSettings s, AlignmentSearch search)
+    public DetectorFeed(WatermarkSettings s, AlignmentSearch search, RoomToneSearch? roomTone = null)
     {
         _search = search;
+        _roomTone = roomTone;
         _phases = new PeriodFeatures[s.TileFrames];
         for (var phase = 0; phase < _phases.Length; phase++)
         {
@@ -85,11 +90,16 @@ internal sealed class DetectorFeed
 
     public long Samples => _analyzer.Samples;
 
-    public void Add(ReadOnlySpan<float> samples) => _analyzer.Add(samples);
+    public void Add(ReadOnlySpan<float> samples)
+    {
+        _analyzer.Add(samples);
+        _roomTone?.Add(samples);
+    }
 
     public void Finish()
     {
         _analyzer.Finish();
+        _roomTone?.Finish();
         foreach (var phase in _phases)
         {
             phase.Finish();

@@ -88,9 +88,11 @@ public static class Watermarker
     /// periods, for a mark in part of a long file (α/4); (C) the payload: at each view's best whole-input alignment the
     /// coded bits are decoded and the CRC-16 checked — on unmarked audio the decode is a uniform random word, so a CRC
     /// passes with probability 2⁻¹⁶ per try, independently of the synchronisation slots (the two use disjoint slots and
-    /// independent chips), which lets (C) accept a far lower synchronisation score (α/4).
+    /// independent chips), which lets (C) accept a far lower synchronisation score (α/4). Since the keyed room tone (2026-11-28)
+    /// a fourth test takes a quarter of α and the three above share the rest in the same proportions: (D) the room tone's
+    /// correlation with the key's chips at every offset in its period (<see cref="RoomToneSearch"/>, Hoeffding's bound).
     /// </summary>
-    internal static DetectionResult Decide(AlignmentSearch search, long sampleCount, WatermarkKey key, WatermarkSettings s)
+    internal static DetectionResult Decide(AlignmentSearch search, RoomToneSearch roomTone, long sampleCount, WatermarkKey key, WatermarkSettings s)
     {
         var duration = (double)sampleCount / s.SampleRate;
         var baseResult = new DetectionResult
@@ -121,14 +123,16 @@ public static class Watermarker
         }
 
         var alpha = s.FalsePositiveTarget;
+        var alphaD = alpha / 4;
+        var alphaSeeSaw = alpha - alphaD; // (A), (B) and (C), in the proportions they had alone
         var h = search.Hypotheses;
         var windows = search.Windows;
         // (A)'s share goes 3:1 to the every-slot view, which finds the mark in the audio as made (the common case, whose
         // threshold should rise least); the sound view needs its help only under added noise.
-        var alphaWhole = windows > 0 ? alpha / 2 : 3 * alpha / 4;
+        var alphaWhole = windows > 0 ? alphaSeeSaw / 2 : 3 * alphaSeeSaw / 4;
         var alphaA = new[] { 0.75 * alphaWhole, 0.25 * alphaWhole }; // per view: AllSlots, SoundSlots
-        var alphaB = windows > 0 ? alpha / 4 : 0;
-        var alphaC = alpha / 4;
+        var alphaB = windows > 0 ? alphaSeeSaw / 4 : 0;
+        var alphaC = alphaSeeSaw / 4;
         var crcTries = ChipPattern.CyclePeriods * AlignmentSearch.Views;
         var crcPass = Math.Pow(2, -PayloadCode.CrcBits);
 
@@ -156,8 +160,11 @@ public static class Watermarker
         }
 
         var logB = windows > 0 ? LogP(h * windows, search.BestWindow.Score) + Math.Log(alpha / alphaB) : 0;
-        var logP = Math.Min(0, Math.Min(logA, Math.Min(logB, logC)));
+        var logD = roomTone.LogP + Math.Log(alpha / alphaD);
+        var logSeeSaw = Math.Min(logA, Math.Min(logB, logC));
+        var logP = Math.Min(0, Math.Min(logSeeSaw, logD));
         var detected = logP <= Math.Log(alpha);
+        var byRoomTone = detected && logD < logSeeSaw;
         var hit = logB < logA && logB < logC ? search.BestWindow : whole;
         var result = baseResult with
         {
@@ -168,7 +175,10 @@ public static class Watermarker
             HypothesesSearched = h * (1 + windows),
             FalsePositiveProbability = Math.Exp(logP),
             Log10FalsePositiveProbability = logP / Math.Log(10),
+            RoomToneScore = roomTone.Score,
+            RoomToneThreshold = Math.Sqrt(2 * Math.Log(2.0 * RoomToneSearch.Hypotheses / alphaD)),
             DecidedBy = !detected ? null
+                : byRoomTone ? "room-tone"
                 : logC <= Math.Min(logA, logB) ? "payload"
                 : logA > logB ? "sync-window"
                 : whole.View == AlignmentSearch.SoundSlots ? "sync-sounds" : "sync",
@@ -184,11 +194,13 @@ public static class Watermarker
         }
 
         payload ??= hit != whole ? search.DecodePayload(hit) : null;
+        // Where: the see-saw mark's ranges when it passes on its own (they follow the sounds), else the room tone's.
+        var seeSawAlone = logSeeSaw <= Math.Log(alpha);
         return result with
         {
             Payload = payload,
-            Ranges = search.Ranges(hit, hit.Score, duration),
-            AlignmentSeconds = search.AlignmentFrames(hit) * s.SecondsPerFrame,
+            Ranges = seeSawAlone ? search.Ranges(hit, hit.Score, duration) : roomTone.Ranges(duration, s.SampleRate),
+            AlignmentSeconds = seeSawAlone ? search.AlignmentFrames(hit) * s.SecondsPerFrame : null,
             Note = payload is null
                 ? "watermarked; the payload did not decode (too damaged or too short), the detection stands."
                 : "watermarked; payload decoded and its CRC checks.",

@@ -109,6 +109,26 @@ public sealed class GenerateCliTests : IClassFixture<DebugModel>, IDisposable
     }
 
     [Fact]
+    public void A_watermarked_soundtrack_has_the_keyed_room_tone_and_an_unmarked_one_a_plain_one()
+    {
+        var video = _media.Video("keyed.mp4", seconds: 3, audio: false);
+        Assert.Equal(0, Generate(video, "-o", _media.PathOf("marked.wav"), "--seed", "5").ExitCode);
+        Assert.Equal(0, Generate(video, "-o", _media.PathOf("plain.wav"), "--seed", "5", "--no-watermark").ExitCode);
+
+        // The keyed room tone alone would decide (its score far above its threshold); the plain one scores like chance.
+        var marked = WatermarkFiles.Detect(_media.PathOf("marked.wav"), WatermarkKey.Public);
+        var plain = WatermarkFiles.Detect(_media.PathOf("plain.wav"), WatermarkKey.Public);
+        Assert.True(marked.RoomToneScore > 3 * marked.RoomToneThreshold, $"room tone {marked.RoomToneScore:0.0}");
+        Assert.True(plain.RoomToneScore < 6.5, $"room tone {plain.RoomToneScore:0.0}");
+        Assert.False(plain.Detected);
+
+        // And each manifest says which room tone lies under its soundtrack
+        string Manifest(string file) => File.ReadAllText(_media.PathOf(file) + ".c2pa.json").Replace(" ", "");
+        Assert.Contains("\"keyedRoomTone\":true", Manifest("marked.wav"), StringComparison.Ordinal);
+        Assert.Contains("\"keyedRoomTone\":false", Manifest("plain.wav"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_folder_output_holds_each_candidate_as_video_audio_and_settings()
     {
         var video = _media.Video("in.mkv", seconds: 2);

@@ -44,6 +44,8 @@ public static class WatermarkCommands
             {
                 Console.WriteLine($"score:     {r.Score.ToString("0.00", inv)} (threshold {r.Threshold.ToString("0.00", inv)}, "
                     + $"{r.HypothesesSearched} alignments searched)");
+                Console.WriteLine($"room tone: {r.RoomToneScore.ToString("0.00", inv)} (threshold {r.RoomToneThreshold.ToString("0.00", inv)}; "
+                    + "the keyed room tone under v2a's own soundtracks)");
                 Console.WriteLine($"false-positive probability: {FormatProbability(r)}" + (r.DecidedBy is { } by ? $" (decided by the {by} test)" : ""));
             }
 
@@ -107,13 +109,14 @@ public static class WatermarkCommands
         var unmarked = new Option<int>("--unmarked") { Description = "Unmarked clips for the false-alarm count.", DefaultValueFactory = _ => 10_000 };
         var seconds = new Option<double>("--seconds") { Description = "Length of each marked clip in seconds.", DefaultValueFactory = _ => 8 };
         var folder = new Option<string[]>("--folder") { Description = "A folder of unmarked audio/video files (corpus clips, generated output made with 'generate --no-watermark') to include; repeat for several. Some of them also serve as unmarked clips of the false-alarm count; a file that already carries a mark is refused.", AllowMultipleArgumentsPerToken = false };
+        var soundtracks = new Option<string[]>("--soundtracks") { Description = "A folder of v2a soundtracks made with 'generate --no-watermark --no-room-tone': the bench lays under each the room tone generate would (the keyed one where it marks the clip, a plain one where the clip counts as unmarked), so they stand for v2a's own output. Counted like --folder.", AllowMultipleArgumentsPerToken = false };
         var folderClips = new Option<int?>("--folder-clips") { Description = "How many files of each folder to mark (spread over the folder); the other clips are synthesised. Default: as many as --clips." };
         var threads = new Option<int>("--threads") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var seed = new Option<int>("--seed") { Description = "Random seed of the synthesised clips and attacks.", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--out") { Description = "Write the results as JSON to this file (e.g. bench/watermark/results.json)." };
         var cmd = new Command("bench", "Run the watermark robustness matrix, the false-alarm test and the speed test.")
         {
-            clips, unmarked, seconds, folder, folderClips, seed, threads, output,
+            clips, unmarked, seconds, folder, soundtracks, folderClips, seed, threads, output,
         };
         cmd.SetAction(parse =>
         {
@@ -123,6 +126,7 @@ public static class WatermarkCommands
                 Unmarked = parse.GetValue(unmarked),
                 ClipSeconds = parse.GetValue(seconds),
                 Folders = parse.GetValue(folder) ?? [],
+                Soundtracks = parse.GetValue(soundtracks) ?? [],
                 FolderClips = parse.GetValue(folderClips),
                 Seed = parse.GetValue(seed),
                 Threads = parse.GetValue(threads),
@@ -156,14 +160,15 @@ public static class WatermarkCommands
             $"{r.Options.Clips} clips of {r.Options.ClipSeconds.ToString("0.#", inv)} s ({r.Matrix[0].Clips} marked, {r.SilentClipsSkipped.Count} silent ones skipped); "
                 + $"{r.Unmarked.Clips} unmarked clips; layout {r.Layout}; {r.Date}",
             "",
-            $"| attack | detected | detection rate | payload decoded | payload rate | {dense}: detection | payload | mean score | min score |",
-            "|---|---|---|---|---|---|---|---|---|",
+            $"| attack | detected | detection rate | payload decoded | payload rate | {dense}: detection | payload | mean score | min score | room tone mean / min | found by the room tone alone |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         };
         foreach (var a in r.Matrix)
         {
             lines.Add($"| {a.Attack} | {a.Detected}/{a.Clips} | {P(a.DetectionRate)} | {a.PayloadDecoded}/{a.Clips} | {P(a.PayloadRate)} | "
                 + $"{a.DenseDetected}/{a.DenseClips} = {P(a.DenseDetectionRate)} | {a.DensePayloadDecoded}/{a.DenseClips} = {P(a.DensePayloadRate)} | "
-                + $"{a.MeanScore.ToString("0.0", inv)} | {a.MinScore.ToString("0.0", inv)} |");
+                + $"{a.MeanScore.ToString("0.0", inv)} | {a.MinScore.ToString("0.0", inv)} | {a.MeanRoomToneScore.ToString("0.0", inv)} / "
+                + $"{a.MinRoomToneScore.ToString("0.0", inv)} | {a.DecidedByRoomToneAlone} |");
         }
 
         lines.Add("");
@@ -173,7 +178,8 @@ public static class WatermarkCommands
         lines.Add($"unmarked: {u.FalseAlarms} false alarms in {u.Clips} clips; highest score {u.MaxScore.ToString("0.00", inv)} "
             + $"(threshold ≥ {u.Threshold.ToString("0.00", inv)}); fixed-hypothesis score mean {u.FixedHypothesisMean.ToString("0.000", inv)}, "
             + $"std {u.FixedHypothesisStd.ToString("0.000", inv)}; above 3: {u.FixedAbove3} (N(0,1) expects {u.ExpectedAbove3.ToString("0.0", inv)}), "
-            + $"above 4: {u.FixedAbove4} (expects {u.ExpectedAbove4.ToString("0.00", inv)}); too short/quiet: {u.TooShortOrQuiet}");
+            + $"above 4: {u.FixedAbove4} (expects {u.ExpectedAbove4.ToString("0.00", inv)}); too short/quiet: {u.TooShortOrQuiet}; "
+            + $"room tone: highest {u.MaxRoomToneScore.ToString("0.00", inv)} (threshold {u.RoomToneThreshold.ToString("0.00", inv)})");
         lines.Add($"mark-to-audio SNR: min {r.SnrDbMin.ToString("0.00", inv)} dB, median {r.SnrDbMedian.ToString("0.00", inv)} dB; "
             + $"spectral-shape correlation: min {r.ShapeCorrelationMin.ToString("0.000", inv)}, median {r.ShapeCorrelationMedian.ToString("0.000", inv)}");
         lines.Add($"per-tile mark-to-audio ratio (as analysed): median {r.TileRatioMedianDb.ToString("0.0", inv)} dB, 95th percentile "

@@ -20,6 +20,12 @@ public sealed record BenchOptions
     /// folder is named after it ("corpus" for a corpus's clips/ folder, else the folder's own name).</summary>
     public IReadOnlyList<string> Folders { get; init; } = [];
 
+    /// <summary>Optional folders of v2a soundtracks made without room tone or mark (<c>generate --no-watermark
+    /// --no-room-tone</c>): the bench lays under each the room tone <c>v2a generate</c> would — the keyed one
+    /// (<see cref="RoomToneMark"/>) where it marks the clip, a seeded one where the clip counts as unmarked — so they stand
+    /// for v2a's own output, marked and unmarked. Counted with <see cref="Folders"/> (same labels, same share).</summary>
+    public IReadOnlyList<string> Soundtracks { get; init; } = [];
+
     /// <summary>How many files of each folder to mark (spread evenly over its sorted listing); the rest of the clips are synthesised. Null: all, up to <see cref="Clips"/>.</summary>
     public int? FolderClips { get; init; }
 
@@ -36,11 +42,13 @@ public sealed record BenchOptions
 public sealed record AttackResult(string Attack, int Clips, int Detected, double DetectionRate, int PayloadDecoded,
     double PayloadRate, double MeanScore, double MinScore, int DenseClips, int DenseDetected, double DenseDetectionRate,
     int DensePayloadDecoded, double DensePayloadRate, IReadOnlyDictionary<string, double> MeanScoreByKind,
-    IReadOnlyDictionary<string, string> CountsByKind, IReadOnlyList<string> Missed);
+    IReadOnlyDictionary<string, string> CountsByKind, IReadOnlyList<string> Missed, double MeanRoomToneScore = 0, double MinRoomToneScore = 0,
+    int DecidedByRoomToneAlone = 0);
 
 public sealed record UnmarkedResult(int Clips, int FalseAlarms, double MaxScore, double Threshold, double FixedHypothesisMean,
     double FixedHypothesisStd, int FixedAbove3, double ExpectedAbove3, int FixedAbove4, double ExpectedAbove4,
-    int TooShortOrQuiet, IReadOnlyDictionary<string, int> ByKind, IReadOnlyDictionary<string, double> MaxScoreByKind);
+    int TooShortOrQuiet, IReadOnlyDictionary<string, int> ByKind, IReadOnlyDictionary<string, double> MaxScoreByKind,
+    double MaxRoomToneScore = 0, double RoomToneThreshold = 0);
 
 public sealed record SpeedResult(double AudioSeconds, double EmbedSeconds, double DetectSeconds, double EmbedRealTimeFactor, double DetectRealTimeFactor);
 
@@ -88,10 +96,11 @@ public static class WatermarkBench
         {
             var synth = new ClipSynth(s.SampleRate, temp);
             var attacks = new Attacks(s.SampleRate, s.Hop, temp);
-            var folders = o.Folders.Select(f => (Label: FolderLabel(f), Files: ListMedia(f))).ToList();
-            var files = folders.SelectMany(f => Spread(f.Files, o.FolderClips ?? o.Clips).Select(path => (Path: path, f.Label))).ToList();
-            var allFiles = folders.SelectMany(f => f.Files.Select(path => (Path: path, f.Label))).ToList();
-            RefuseMarked(files.Take(o.Clips), s, o.ClipSeconds, cancel); // the ones the matrix marks
+            var folders = o.Folders.Select(f => (Label: FolderLabel(f), Files: ListMedia(f), Soundtracks: false))
+                .Concat(o.Soundtracks.Select(f => (Label: FolderLabel(f), Files: ListMedia(f), Soundtracks: true))).ToList();
+            var files = folders.SelectMany(f => Spread(f.Files, o.FolderClips ?? o.Clips).Select(path => (Path: path, f.Label, f.Soundtracks))).ToList();
+            var allFiles = folders.SelectMany(f => f.Files.Select(path => (Path: path, f.Label, f.Soundtracks))).ToList();
+            RefuseMarked(files.Take(o.Clips).Select(f => (f.Path, f.Label)), s, o.ClipSeconds, cancel); // the ones the matrix marks
             var speed = MeasureSpeed(synth, s);
 
             // Robustness matrix: folder clips first (silent ones are skipped: there is nothing to mark), then synthesised ones.
@@ -104,6 +113,11 @@ public static class WatermarkBench
             {
                 var seed = (o.Seed * 1_000_003) + i;
                 var clip = i < fromFolder ? FromFile(files[i].Path, files[i].Label, s, o.ClipSeconds) : synth.Make(kinds[i % kinds.Length], seed, o.ClipSeconds);
+                if (i < fromFolder && files[i].Soundtracks)
+                {
+                    clip = clip with { Samples = WithRoomTone(clip.Samples, RoomToneMark.Tone(WatermarkKey.Public)) }; // as generate marks it
+                }
+
                 var rng = new Random(seed);
                 var payload = new WatermarkPayload((ushort)rng.Next(65536), (uint)rng.NextInt64(1L << 32));
                 var (y, report) = Watermarker.EmbedWithReport(clip.Samples, s.SampleRate, payload, WatermarkKey.Public, s);
@@ -121,7 +135,7 @@ public static class WatermarkBench
 
             var ids = marked.Keys.Order().ToArray();
             var attackList = Enum.GetValues<Attack>();
-            var outcomes = new ConcurrentBag<(Attack Attack, string Clip, bool Dense, bool Detected, bool PayloadOk, double Score)>();
+            var outcomes = new ConcurrentBag<(Attack Attack, string Clip, bool Dense, bool Detected, bool PayloadOk, double Score, double RoomTone, bool RoomToneAlone)>();
             done = 0;
             Parallel.For(0, ids.Length * attackList.Length, new ParallelOptions { MaxDegreeOfParallelism = o.Threads, CancellationToken = cancel }, k =>
             {
@@ -131,7 +145,8 @@ public static class WatermarkBench
                 var rng = new Random((o.Seed * 7919) + k);
                 var attacked = attacks.Apply(attack, y, rng, () => marked[ids[(Array.IndexOf(ids, i) + 1 + rng.Next(ids.Length - 1)) % ids.Length]].Clip.Samples);
                 var r = Watermarker.Detect(attacked, s.SampleRate, WatermarkKey.Public, s);
-                outcomes.Add((attack, clip.Name, active >= DenseSeconds, r.Detected, r.Payload == payload, r.Score));
+                outcomes.Add((attack, clip.Name, active >= DenseSeconds, r.Detected, r.Payload == payload, r.Score, r.RoomToneScore,
+                    r.Detected && r.AlignmentSeconds is null)); // found by the room tone, not by the see-saw mark
                 progress.Report("attacks", Interlocked.Increment(ref done), ids.Length * attackList.Length);
             });
 
@@ -148,7 +163,8 @@ public static class WatermarkBench
                     dense.Count(x => x.PayloadOk), dense.Count == 0 ? double.NaN : (double)dense.Count(x => x.PayloadOk) / dense.Count,
                     rows.GroupBy(x => KindOf(x.Clip)).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => Math.Round(g.Average(x => x.Score), 2)),
                     rows.GroupBy(x => KindOf(x.Clip)).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => $"{g.Count(x => x.Detected)}/{g.Count(x => x.PayloadOk)}/{g.Count()}"),
-                    [.. rows.Where(x => !x.Detected).Select(x => x.Clip).Order()]);
+                    [.. rows.Where(x => !x.Detected).Select(x => x.Clip).Order()],
+                    rows.Average(x => x.RoomTone), rows.Min(x => x.RoomTone), rows.Count(x => x.RoomToneAlone));
             }).ToList();
 
             var unmarked = RunUnmarked(o, s, synth, allFiles, progress, cancel);
@@ -181,7 +197,15 @@ public static class WatermarkBench
         }
     }
 
-    private static UnmarkedResult RunUnmarked(BenchOptions o, WatermarkSettings s, ClipSynth synth, IReadOnlyList<(string Path, string Label)> files, IProgressSink progress, CancellationToken cancel)
+    /// <summary>A copy of <paramref name="x"/> with <paramref name="tone"/> added from its first sample.</summary>
+    private static float[] WithRoomTone(float[] x, V2a.Audio.RoomTone tone)
+    {
+        var y = (float[])x.Clone();
+        tone.AddTo(y);
+        return y;
+    }
+
+    private static UnmarkedResult RunUnmarked(BenchOptions o, WatermarkSettings s, ClipSynth synth, IReadOnlyList<(string Path, string Label, bool Soundtracks)> files, IProgressSink progress, CancellationToken cancel)
     {
         // Long source clips per kind, cut into many excerpts of 3–10 s (espeak-ng is too slow to call 10,000 times).
         var sourceKinds = new[] { ClipKind.Speech, ClipKind.Music, ClipKind.Noise, ClipKind.Impacts, ClipKind.Ambience };
@@ -209,9 +233,13 @@ public static class WatermarkBench
             float[] x;
             if (files.Count > 0 && i % 10 == 9)
             {
-                var (path, label) = files[rng.Next(files.Count)];
+                var (path, label, soundtrack) = files[rng.Next(files.Count)];
                 kind = label;
                 x = FromFile(path, label, s, seconds).Samples;
+                if (soundtrack)
+                {
+                    x = WithRoomTone(x, new V2a.Audio.RoomTone(V2a.Audio.RoomTone.DefaultLevelDbfs, i)); // as generate --no-watermark leaves it
+                }
             }
             else if (slot < 5)
             {
@@ -234,6 +262,11 @@ public static class WatermarkBench
             {
                 kind = "other-key";
                 var a = Cut(sources[(sourceKinds[rng.Next(5)], rng.Next(sourcesPerKind))], n, rng);
+                if (i % 16 == 7)
+                {
+                    a = WithRoomTone(a, RoomToneMark.Tone(otherKey)); // half of them as v2a output under another key: its room tone too
+                }
+
                 x = Watermarker.Embed(a, s.SampleRate, new WatermarkPayload((ushort)i, (uint)i), otherKey, s);
             }
 
@@ -258,7 +291,9 @@ public static class WatermarkBench
             fixedScores.Count * Gaussian.UpperTail(4),
             results.Count(r => r.R.Verdict is Verdict.TooShort or Verdict.TooQuiet),
             results.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Count()),
-            decided.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Max(r => r.R.Score)));
+            decided.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Max(r => r.R.Score)),
+            decided.Max(r => r.R.RoomToneScore),
+            decided.Max(r => r.R.RoomToneThreshold));
     }
 
     private static SpeedResult MeasureSpeed(ClipSynth synth, WatermarkSettings s)

@@ -187,6 +187,8 @@ public static class Provenance
                     ["payload"] = info.WatermarkEnabled ? info.WatermarkPayload?.Hex : null,
                     ["keyFingerprint"] = info.WatermarkEnabled ? info.WatermarkKeyFingerprint : null,
                     ["layout"] = WatermarkSettings.Default.Version,
+                    // The room tone under the soundtrack is the key's (RoomToneMark): a second mark, on v2a's own output only.
+                    ["keyedRoomTone"] = info.WatermarkEnabled && info.RoomToneDbfs is not null,
                 },
             },
         };

@@ -1,0 +1,194 @@
+using V2a.Audio;
+using V2a.Watermark.Bench;
+
+namespace V2a.Watermark.Tests;
+
+/// <summary>The keyed room tone (the mark's second layer on v2a's own output): its search, its null law and what it survives.</summary>
+public class RoomToneMarkTests
+{
+    private static readonly int Rate = TestAudio.S.SampleRate;
+
+    private static float[] KeyedTone(int samples, WatermarkKey key, int skip = 0)
+    {
+        var x = new float[skip + samples];
+        RoomToneMark.Tone(key).AddTo(x);
+        return x[skip..];
+    }
+
+    private static float[] PlainTone(int samples, int seed)
+    {
+        var x = new float[samples];
+        new RoomTone(RoomTone.DefaultLevelDbfs, seed).AddTo(x);
+        return x;
+    }
+
+    private static RoomToneSearch Search(float[] x, WatermarkKey key)
+    {
+        var search = new RoomToneSearch(key);
+        search.Add(x);
+        search.Finish();
+        return search;
+    }
+
+    /// <summary>A sparse soundtrack as v2a makes it: knocks in near-silence, the keyed room tone under them.</summary>
+    private static float[] Soundtrack(WatermarkKey key, int seconds = 8)
+    {
+        var impacts = TestAudio.Clip(ClipKind.Impacts, seed: 3, seconds: seconds);
+        var tone = KeyedTone(impacts.Length, key);
+        return impacts.Zip(tone, (a, b) => a + b).ToArray();
+    }
+
+    [Fact]
+    public void The_chips_are_a_fixed_balanced_sequence_of_the_key()
+    {
+        var a = RoomToneMark.Chips(WatermarkKey.Public);
+        Assert.Equal(RoomToneMark.Period, a.Length);
+        Assert.Equal(a, RoomToneMark.Chips(WatermarkKey.FromText(WatermarkKey.PublicKeyText)));
+        Assert.InRange(a.Sum(c => (int)c), -2000, 2000); // ±1 each: the sum of 131,072 fair chips has std 362
+        var b = RoomToneMark.Chips(WatermarkKey.FromText("another key"));
+        Assert.InRange(a.Zip(b, (p, q) => p * q).Sum(), -2000, 2000);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(50_000)]
+    [InlineData(RoomToneMark.Period - 1)]
+    public void It_finds_the_tone_and_where_in_the_period_an_excerpt_starts(int skip)
+    {
+        // 3 s of the tone alone, cut at any sample: input sample n carries chip (n + skip) mod period.
+        var search = Search(KeyedTone(3 * Rate, WatermarkKey.Public, skip), WatermarkKey.Public);
+        Assert.Equal(skip, search.Offset);
+        Assert.True(search.Score > 100, $"score {search.Score:0.0}");
+    }
+
+    [Fact]
+    public void Unkeyed_room_tone_and_another_keys_score_like_chance()
+    {
+        // The best |z| over 131,072 offsets of N(0, 1) scores: about 4.9, and above 6 with probability 0.03.
+        var plain = Search(PlainTone(8 * Rate, 5), WatermarkKey.Public);
+        var other = Search(KeyedTone(8 * Rate, WatermarkKey.FromText("another key")), WatermarkKey.Public);
+        var music = Search(TestAudio.Clip(ClipKind.Music), WatermarkKey.Public);
+        foreach (var s in new[] { plain, other, music })
+        {
+            Assert.InRange(s.Score, 3.5, 6.5);
+        }
+    }
+
+    [Fact]
+    public void Its_score_at_one_offset_has_unit_variance_on_unmarked_audio_whatever_the_audio()
+    {
+        // Over 40 keys the fold of one clip is correlated with independent chips: z at offset 0 must look N(0, 1).
+        var x = TestAudio.Clip(ClipKind.Speech);
+        var z = new List<double>();
+        for (var k = 0; k < 40; k++)
+        {
+            var key = WatermarkKey.FromText($"null law key {k}");
+            var search = new RoomToneSearch(key);
+            search.Add(x);
+            search.Finish();
+            z.Add(search.ScoreAt(0));
+        }
+
+        var mean = z.Average();
+        var sd = Math.Sqrt(z.Sum(v => (v - mean) * (v - mean)) / (z.Count - 1));
+        Assert.InRange(mean, -0.6, 0.6);
+        Assert.InRange(sd, 0.65, 1.4);
+    }
+
+    [Fact]
+    public void A_soundtrack_with_the_keyed_tone_is_found_under_white_noise_another_track_a_codec_and_a_low_pass()
+    {
+        var x = Watermarker.Embed(Soundtrack(WatermarkKey.Public), Rate, TestAudio.Payload, WatermarkKey.Public);
+        var attacks = new Attacks(Rate, TestAudio.S.Hop, TestAudio.TempDir);
+        foreach (var attack in new[] { Attack.WhiteNoise20dB, Attack.MixUnderMinus6dB, Attack.Excerpt3s, Attack.Opus_64k, Attack.LowPass4kHz })
+        {
+            var y = attacks.Apply(attack, x, new Random(3), () => TestAudio.Clip(ClipKind.Ambience, seed: 12));
+            var r = Watermarker.Detect(y, Rate, WatermarkKey.Public);
+            Assert.True(r.Detected, $"{attack}: room tone {r.RoomToneScore:0.0} (needs {r.RoomToneThreshold:0.00}), see-saw {r.Score:0.0}");
+
+            // The room tone alone decides under added sound; the bench's brick-wall low-pass (−75 dB, its stopband's sign
+            // alternating lobe to lobe) scrambles the tone's upper half, and there the see-saw mark carries the verdict.
+            if (attack != Attack.LowPass4kHz)
+            {
+                Assert.True(r.RoomToneScore > r.RoomToneThreshold, $"{attack}: room tone {r.RoomToneScore:0.0}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Polarity_inversion_does_not_hide_it()
+    {
+        var x = Soundtrack(WatermarkKey.Public).Select(v => -v).ToArray();
+        var r = Watermarker.Detect(x, Rate, WatermarkKey.Public);
+        Assert.True(r.Detected);
+        Assert.Equal("room-tone", r.DecidedBy); // no see-saw mark here: the room tone alone decides
+        Assert.True(r.RoomToneScore > 50);
+    }
+
+    [Fact]
+    public void With_the_room_tone_alone_it_reports_where_the_tone_is()
+    {
+        // 20 s of plain room tone, the keyed tone from 6 s to 14 s only: the ranges cover about 6–14 s.
+        var x = PlainTone(20 * Rate, 9);
+        var keyed = KeyedTone(8 * Rate, WatermarkKey.Public, skip: 6 * Rate);
+        Array.Copy(keyed, 0, x, 6 * Rate, keyed.Length);
+        var r = Watermarker.Detect(x, Rate, WatermarkKey.Public);
+        Assert.True(r.Detected);
+        Assert.Equal("room-tone", r.DecidedBy);
+        var range = Assert.Single(r.Ranges);
+        Assert.InRange(range.StartSeconds, 5, 7);
+        Assert.InRange(range.EndSeconds, 13, 15);
+    }
+
+    [Fact]
+    public void A_long_input_keeps_its_offset_and_ranges_across_periods()
+    {
+        // 30 s (3.7 periods) of the keyed tone under plain tone of the same level: found at offset 0, one range over all of it.
+        var x = KeyedTone(30 * Rate, WatermarkKey.Public).Zip(PlainTone(30 * Rate, 2), (a, b) => a + b).ToArray();
+        var search = Search(x, WatermarkKey.Public);
+        Assert.Equal(0, search.Offset);
+        var range = Assert.Single(search.Ranges(30, Rate));
+        Assert.InRange(range.StartSeconds, 0, 0.3);
+        Assert.InRange(range.EndSeconds, 29.7, 30);
+    }
+
+    [Fact]
+    public void Any_chunking_gives_the_same_score()
+    {
+        var x = Soundtrack(WatermarkKey.Public, seconds: 10);
+        var whole = Search(x, WatermarkKey.Public);
+        var chunked = new RoomToneSearch(WatermarkKey.Public);
+        for (int start = 0, i = 0; start < x.Length; i++)
+        {
+            var n = Math.Min(x.Length - start, new[] { 1, 4095, 4097, 31_337 }[i % 4]);
+            chunked.Add(x.AsSpan(start, n));
+            start += n;
+        }
+
+        chunked.Finish();
+        Assert.Equal(whole.Score, chunked.Score);
+        Assert.Equal(whole.Offset, chunked.Offset);
+    }
+
+    [Fact]
+    public void Selection_finds_the_kth_smallest()
+    {
+        var rng = new Random(4);
+        foreach (var n in new[] { 1, 2, 3, 10, 2049 })
+        {
+            var v = Enumerable.Range(0, n).Select(_ => (double)rng.Next(50)).ToArray(); // with ties
+            var sorted = v.Order().ToArray();
+            for (var k = 0; k < n; k += Math.Max(1, n / 7))
+            {
+                Assert.Equal(sorted[k], RoomToneSearch.Select((double[])v.Clone(), k));
+            }
+        }
+    }
+
+    [Fact]
+    public void Digital_silence_scores_zero()
+    {
+        var search = Search(new float[5 * Rate], WatermarkKey.Public);
+        Assert.Equal(0, search.Score);
+    }
+}
