@@ -155,7 +155,7 @@ public sealed class SoundtrackEngine : IDisposable
                 var gain = (float)meter.NormalizationGain(TargetLufs, PeakCeilingDbfs);
                 // Watermarked output gets the keyed room tone (the mark's second layer: RoomToneMark), unmarked output a seeded one.
                 var roomTone = !options.RoomTone ? null
-                    : key is not null ? RoomToneMark.Tone(key)
+                    : key is not null ? RoomToneMark.Tone(key, payload!.Value)
                     : new RoomTone(RoomTone.DefaultLevelDbfs, unchecked((int)seed));
                 var track = paths.VideoPath is null ? null : Path.Combine(work, "track.wav");
                 using (var embedder = payload is null ? null : new WatermarkEmbedder(rate, payload.Value, key!))

@@ -77,8 +77,8 @@ public sealed record DetectionResult
 
     /// <summary>Which test found the mark: "sync" (the synchronisation score), "sync-sounds" (the same, counting the sounds
     /// above the input's background: noise or another sound laid over it), "sync-window" (in part of the input), "payload"
-    /// (a payload whose CRC checks at the best alignment), "room-tone" (the keyed room tone of v2a's output); null when not
-    /// watermarked.</summary>
+    /// (a payload whose CRC checks at the best alignment), "room-tone" (the keyed room tone of v2a's output), "both-layers"
+    /// (the see-saw score and the room tone's together); null when not watermarked.</summary>
     public string? DecidedBy { get; init; }
 
     /// <summary>The keyed room tone's score (<see cref="RoomToneMark"/>): the best |correlation| of what was heard with the key's

@@ -17,46 +17,95 @@ public static class RoomToneMark
     /// <summary>Chips in one period of the sequence (2¹⁷: 8.2 s at 16 kHz). The detector searches every offset in it.</summary>
     public const int Period = 1 << 17;
 
-    private static readonly ConcurrentDictionary<string, (sbyte[] Chips, float[] Re, float[] Im)> Cache = new();
+    /// <summary>Share of the period's positions that are pilot chips (the same in every output of a key: what detection
+    /// correlates with); the rest carry the coded payload bits, as the see-saw mark's sync and payload slots do.</summary>
+    public const double PilotShare = 0.65;
 
-    /// <summary>The key's chip sequence, one period (<see cref="Period"/> values of ±1).</summary>
-    public static sbyte[] Chips(WatermarkKey key) => Get(key).Chips;
+    /// <summary>A position's role: <see cref="Pilot"/>, or the index of the coded payload bit it carries.</summary>
+    internal const short Pilot = -1;
 
-    /// <summary>The room tone of a watermarked soundtrack, at <paramref name="rmsDbfs"/>, keyed by <paramref name="key"/>.</summary>
-    public static RoomTone Tone(WatermarkKey key, double rmsDbfs = RoomTone.DefaultLevelDbfs) => new(rmsDbfs, Chips(key));
+    private static readonly ConcurrentDictionary<string, KeyPattern> Cache = new();
 
-    /// <summary>The chips and their spectrum (Period-point FFT), built once per key.</summary>
-    internal static (sbyte[] Chips, float[] Re, float[] Im) Get(WatermarkKey key) =>
+    /// <summary>The sequence of one period (<see cref="Period"/> values of ±1) for <paramref name="payload"/>: the key's
+    /// chips, on payload positions times +1 for a coded 1 and −1 for a coded 0 (<see cref="PayloadCode"/>).</summary>
+    public static sbyte[] Chips(WatermarkKey key, WatermarkPayload payload)
+    {
+        var pattern = Get(key);
+        var coded = PayloadCode.Encode(payload);
+        var chips = new sbyte[Period];
+        for (var n = 0; n < Period; n++)
+        {
+            var role = pattern.Roles[n];
+            chips[n] = role == Pilot || coded[role] == 1 ? pattern.Chips[n] : (sbyte)-pattern.Chips[n];
+        }
+
+        return chips;
+    }
+
+    /// <summary>The room tone of a watermarked soundtrack, at <paramref name="rmsDbfs"/>, keyed by <paramref name="key"/> and
+    /// carrying <paramref name="payload"/>.</summary>
+    public static RoomTone Tone(WatermarkKey key, WatermarkPayload payload, double rmsDbfs = RoomTone.DefaultLevelDbfs) =>
+        new(rmsDbfs, Chips(key, payload));
+
+    /// <summary>The key's chips and roles, and the spectra the detector correlates with, built once per key.</summary>
+    internal static KeyPattern Get(WatermarkKey key) =>
         Cache.GetOrAdd(key.Fingerprint + (key.IsPublic ? "p" : "s"), _ =>
         {
-            var stream = key.Stream("v2a room tone chips 1");
+            var chipStream = key.Stream("v2a room tone chips 1");
+            var roleStream = key.Stream("v2a room tone roles 1");
             var chips = new sbyte[Period];
+            var roles = new short[Period];
+            var pilotLimit = (ulong)(PilotShare * 65536);
+            var data = 0;
             for (var i = 0; i < Period; i += 64)
             {
-                var bits = stream.NextUInt64();
+                var bits = chipStream.NextUInt64();
                 for (var b = 0; b < 64; b++)
                 {
                     chips[i + b] = ((bits >> b) & 1) == 0 ? (sbyte)1 : (sbyte)-1;
                 }
+
+                for (var q = 0; q < 64; q += 4)
+                {
+                    var draws = roleStream.NextUInt64();
+                    for (var r = 0; r < 4; r++)
+                    {
+                        // Pilot with probability 0.65; payload positions take the coded bits in turn, so every stretch of
+                        // the period holds every bit.
+                        roles[i + q + r] = ((draws >> (16 * r)) & 0xFFFF) < pilotLimit ? Pilot : (short)(data++ % PayloadCode.CodedBits);
+                    }
+                }
             }
 
-            var re = new float[(Period / 2) + 1];
-            var im = new float[(Period / 2) + 1];
-            new RealFft(Period).Direct(chips.Select(c => (float)c).ToArray(), re, im);
-            return (chips, re, im);
+            var pilot = new float[Period];
+            var mask = new float[Period];
+            for (var n = 0; n < Period; n++)
+            {
+                (pilot[n], mask[n]) = roles[n] == Pilot ? (chips[n], 1f) : (0f, 0f);
+            }
+
+            var fft = new RealFft(Period);
+            var (pilotRe, pilotIm, maskRe, maskIm) = (new float[(Period / 2) + 1], new float[(Period / 2) + 1], new float[(Period / 2) + 1], new float[(Period / 2) + 1]);
+            fft.Direct(pilot, pilotRe, pilotIm);
+            fft.Direct(mask, maskRe, maskIm);
+            return new KeyPattern(chips, roles, pilotRe, pilotIm, maskRe, maskIm);
         });
+
+    /// <summary>A key's chips and roles, with the spectra (Period-point FFTs) of its pilot chips and of the pilot mask.</summary>
+    internal sealed record KeyPattern(sbyte[] Chips, short[] Roles, float[] PilotRe, float[] PilotIm, float[] MaskRe, float[] MaskIm);
 }
 
 /// <summary>
 /// Streaming search for the keyed room tone (<see cref="RoomToneMark"/>) in memory that does not grow with the input.
-/// Each block of <see cref="Block"/> samples is filtered by conj(H) / P: H the room tone's shaping filter, P the block's
-/// own power spectrum smoothed over ±<see cref="SmoothBins"/> bins — the matched filter for a known waveform under
-/// interference of that spectrum, so a loud sound or a band full of added noise counts for little and the quiet
-/// stretches and bands where the room tone stands alone count for much; the gain of the input cancels. The filtered
-/// samples are folded modulo the period (F[k] = Σ z[n], n ≡ k), and at the end the fold is correlated with the chips at
-/// every offset d: z(d) = Σ_k F[k]·w[(k + d) mod period] / √Σ F². Given the audio, F is fixed and the chips are
-/// independent fair ±1 draws, so by Hoeffding's inequality P(|z(d)| ≥ t) ≤ 2·e^(−t²/2) for each d whatever the audio —
-/// the null law the decision uses (Bonferroni over the period's offsets).
+/// Each block of <see cref="Block"/> samples is filtered by conj(H) / (P + ε·T·|H|²): H the room tone's shaping filter, P
+/// the block's own power spectrum smoothed over ±<see cref="SmoothBins"/> bins, T the tone's level as heard — the matched
+/// filter for a known waveform under interference of that spectrum, so a loud sound or a band full of added noise counts
+/// for little and the quiet stretches and bands where the room tone stands alone count for much; the gain of the input
+/// cancels. The filtered samples are folded modulo the period (F[k] = Σ z[n], n ≡ k), and at the end the fold is
+/// correlated with the pilot chips p at every offset d: z(d) = Σ_k F[k]·p[(k + d) mod period] / √(Σ_k F[k]²·m[(k + d)
+/// mod period]), m the pilot mask. Given the audio, F is fixed and the pilot chips are independent fair ±1 draws, so by
+/// Hoeffding's inequality P(|z(d)| ≥ t) ≤ 2·e^(−t²/2) for each d whatever the audio — the null law the decision uses
+/// (Bonferroni over the period's offsets). At the best offset the payload chips give the coded bits' soft values.
 /// </summary>
 internal sealed class RoomToneSearch
 {
@@ -69,8 +118,9 @@ internal sealed class RoomToneSearch
     /// <summary>Blocks per window when locating the mark (3.1 s), and the window score a range needs (1e-4 per window).</summary>
     public const int RangeBlocks = 12;
 
-    /// <summary>The fold's score at the last epoch's offset that lets the next epoch keep it without a search (the threshold).</summary>
-    private const double EpochKeepScore = 7.44;
+    /// <summary>The fold's score at the last epoch's offset that lets the next epoch keep it without a search: the threshold
+    /// at the default false-positive target's share.</summary>
+    private static readonly double EpochKeepScore = Threshold(WatermarkSettings.Default.FalsePositiveTarget / 4);
 
     /// <summary>ε: a band counts as emptied where its power is this far (−40 dB) under the room tone's level as heard. Higher
     /// caps cost where they should not: under another track, the bands it leaves quiet hold the tone 20–40 dB under the
@@ -83,9 +133,7 @@ internal sealed class RoomToneSearch
     private const int Period = RoomToneMark.Period;
     private const int EpochBlocks = Period / Block;
 
-    private readonly sbyte[] _chips;
-    private readonly float[] _chipRe;
-    private readonly float[] _chipIm;
+    private readonly RoomToneMark.KeyPattern _pattern;
     private readonly float[] _gRe = new float[Bins]; // conj(H), per bin of a block
     private readonly float[] _gIm = new float[Bins];
     private readonly RealFft _fft = new(Block);
@@ -108,7 +156,7 @@ internal sealed class RoomToneSearch
 
     public RoomToneSearch(WatermarkKey key)
     {
-        (_chips, _chipRe, _chipIm) = RoomToneMark.Get(key);
+        _pattern = RoomToneMark.Get(key);
         for (var k = 0; k < Bins; k++)
         {
             var h = RoomTone.Response((double)k / Block);
@@ -124,8 +172,8 @@ internal sealed class RoomToneSearch
     /// <summary>The chip offset of the best score: input sample n carries chip (n + offset) mod period.</summary>
     public int Offset { get; private set; }
 
-    /// <summary>Offsets searched: the period's.</summary>
-    public static int Hypotheses => Period;
+    /// <summary>The payload read from the payload chips at <see cref="Offset"/> when its CRC checks (set by <see cref="Finish"/>).</summary>
+    public WatermarkPayload? Payload { get; private set; }
 
     public void Add(ReadOnlySpan<float> samples)
     {
@@ -156,7 +204,8 @@ internal sealed class RoomToneSearch
             Whiten();
         }
 
-        (Offset, Score) = Best();
+        (Offset, Score, var sign) = Best();
+        Payload = Score > 0 ? DecodePayload(Offset, sign) : null;
         if (_blocks > 0)
         {
             // The last epoch (complete or not) is scored again at the final offset.
@@ -167,18 +216,43 @@ internal sealed class RoomToneSearch
         }
     }
 
-    /// <summary>z of the fold so far at one fixed offset, no search: the statistic whose null law is unit variance.</summary>
+    /// <summary>z of the fold so far at one fixed offset over the pilot chips, no search: the statistic whose null law is
+    /// unit variance.</summary>
     public double ScoreAt(int offset)
     {
         var (c, e) = (0.0, 0.0);
         for (var k = 0; k < Period; k++)
         {
-            c += _fold[k] * _chips[(k + offset) % Period];
-            e += _fold[k] * _fold[k];
+            var n = (k + offset) % Period;
+            if (_pattern.Roles[n] == RoomToneMark.Pilot)
+            {
+                c += _fold[k] * _pattern.Chips[n];
+                e += _fold[k] * _fold[k];
+            }
         }
 
         return e > 0 ? c / Math.Sqrt(e) : 0;
     }
+
+    /// <summary>Soft coded bits summed from the payload chips at <paramref name="offset"/> (sign: the pilot's), then Viterbi and the CRC.</summary>
+    private WatermarkPayload? DecodePayload(int offset, int sign)
+    {
+        var soft = new double[PayloadCode.CodedBits];
+        for (var k = 0; k < Period; k++)
+        {
+            var n = (k + offset) % Period;
+            if (_pattern.Roles[n] is var role and not RoomToneMark.Pilot)
+            {
+                soft[role] += sign * _fold[k] * _pattern.Chips[n];
+            }
+        }
+
+        return PayloadCode.Decode(soft);
+    }
+
+    /// <summary>The score at which the best of the period's offsets has false-positive probability <paramref name="alpha"/>
+    /// (Hoeffding, two-sided, Bonferroni): 7.44 at 2.5e-7.</summary>
+    public static double Threshold(double alpha) => Math.Sqrt(2 * Math.Log(2.0 * Period / alpha));
 
     /// <summary>ln of the probability that unmarked audio scores at least <see cref="Score"/> at some offset (Hoeffding, two-sided, Bonferroni).</summary>
     public double LogP => Math.Min(0, Math.Log(2.0 * Period) - (Score * Score / 2));
@@ -366,53 +440,59 @@ internal sealed class RoomToneSearch
             var (c, e) = (0.0, 0.0);
             for (var i = b * Block; i < (b + 1) * Block; i++)
             {
-                c += _epoch[i] * _chips[(i + offset) % Period];
-                e += (double)_epoch[i] * _epoch[i];
+                var n = (i + offset) % Period;
+                if (_pattern.Roles[n] == RoomToneMark.Pilot)
+                {
+                    c += _epoch[i] * _pattern.Chips[n];
+                    e += (double)_epoch[i] * _epoch[i];
+                }
             }
 
             _blockScores.Add((offset, c, e));
         }
     }
 
-    /// <summary>The fold's correlation with the chips at every offset (one FFT each way): the best |z| and its offset.</summary>
-    private (int Offset, double Score) Best()
+    /// <summary>The fold's correlation with the pilot chips at every offset, each over its own variance Σ F[k]²·pilot(k + d)
+    /// (two FFTs each way): the best |z|, its offset and its sign.</summary>
+    private (int Offset, double Score, int Sign) Best()
     {
-        var energy = _fold.Sum(v => v * v);
-        if (!(energy > 0))
-        {
-            return (0, 0);
-        }
-
-        var fft = BigFft;
         var f = new float[Period];
+        var f2 = new float[Period];
         for (var i = 0; i < Period; i++)
         {
             f[i] = (float)_fold[i];
+            f2[i] = (float)(_fold[i] * _fold[i]);
         }
 
-        var re = new float[(Period / 2) + 1];
-        var im = new float[(Period / 2) + 1];
+        var fft = BigFft;
+        var (re, im, re2, im2) = (new float[(Period / 2) + 1], new float[(Period / 2) + 1], new float[(Period / 2) + 1], new float[(Period / 2) + 1]);
         fft.Direct(f, re, im);
+        fft.Direct(f2, re2, im2);
         for (var k = 0; k < re.Length; k++)
         {
-            // conj(F̂)·Ŵ: the cross-correlation Σ_k F[k]·w[k + d].
-            var (fr, fi) = (re[k], im[k]);
-            re[k] = (fr * _chipRe[k]) + (fi * _chipIm[k]);
-            im[k] = (fr * _chipIm[k]) - (fi * _chipRe[k]);
+            // conj(F̂)·Ŵ: the cross-correlation Σ_k F[k]·w[k + d]; the same of F² with the pilot mask.
+            (re[k], im[k]) = ((re[k] * _pattern.PilotRe[k]) + (im[k] * _pattern.PilotIm[k]), (re[k] * _pattern.PilotIm[k]) - (im[k] * _pattern.PilotRe[k]));
+            (re2[k], im2[k]) = ((re2[k] * _pattern.MaskRe[k]) + (im2[k] * _pattern.MaskIm[k]), (re2[k] * _pattern.MaskIm[k]) - (im2[k] * _pattern.MaskRe[k]));
         }
 
         fft.Inverse(re, im, f);
-        var (best, at) = (0.0, 0);
+        fft.Inverse(re2, im2, f2);
+        var (best, at, sign) = (0.0, 0, 1);
         for (var d = 0; d < Period; d++)
         {
-            var v = Math.Abs(f[d]);
-            if (v > best)
+            // Rounding can leave a variance of (almost) nothing where the fold is empty: no score there.
+            var energy = f2[d] / (double)Period;
+            if (energy > 0)
             {
-                (best, at) = (v, d);
+                var z = f[d] / (double)Period / Math.Sqrt(energy);
+                if (Math.Abs(z) > best)
+                {
+                    (best, at, sign) = (Math.Abs(z), d, Math.Sign(z));
+                }
             }
         }
 
-        return (at, best / Period / Math.Sqrt(energy));
+        return (at, best, sign);
     }
 
     private static RealFft BigFft => _bigFft ??= new RealFft(Period);

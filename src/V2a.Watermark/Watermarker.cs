@@ -89,8 +89,10 @@ public static class Watermarker
     /// coded bits are decoded and the CRC-16 checked — on unmarked audio the decode is a uniform random word, so a CRC
     /// passes with probability 2⁻¹⁶ per try, independently of the synchronisation slots (the two use disjoint slots and
     /// independent chips), which lets (C) accept a far lower synchronisation score (α/4). Since the keyed room tone (2026-11-28)
-    /// a fourth test takes a quarter of α and the three above share the rest in the same proportions: (D) the room tone's
-    /// correlation with the key's chips at every offset in its period (<see cref="RoomToneSearch"/>, Hoeffding's bound).
+    /// two more tests take α/4 and α/8 and the three above share the rest in the same proportions: (D) the room tone's
+    /// correlation with the key's pilot chips at every offset in its period (<see cref="RoomToneSearch"/>, Hoeffding's
+    /// bound); (E) the sum of the see-saw's best whole-input score and the room tone's, for marks that neither layer
+    /// shows clearly alone (a loud soundtrack under added noise).
     /// </summary>
     internal static DetectionResult Decide(AlignmentSearch search, RoomToneSearch roomTone, long sampleCount, WatermarkKey key, WatermarkSettings s)
     {
@@ -124,7 +126,8 @@ public static class Watermarker
 
         var alpha = s.FalsePositiveTarget;
         var alphaD = alpha / 4;
-        var alphaSeeSaw = alpha - alphaD; // (A), (B) and (C), in the proportions they had alone
+        var alphaE = alpha / 8;
+        var alphaSeeSaw = alpha - alphaD - alphaE; // (A), (B) and (C), in the proportions they had alone
         var h = search.Hypotheses;
         var windows = search.Windows;
         // (A)'s share goes 3:1 to the every-slot view, which finds the mark in the audio as made (the common case, whose
@@ -161,10 +164,16 @@ public static class Watermarker
 
         var logB = windows > 0 ? LogP(h * windows, search.BestWindow.Score) + Math.Log(alpha / alphaB) : 0;
         var logD = roomTone.LogP + Math.Log(alpha / alphaD);
+        // (E) both layers together: the see-saw's best whole-input score (either view) plus the room tone's. Their chips are
+        // independent, each score 1-sub-Gaussian given the audio, so P(z₁ + z₂ ≥ t) ≤ e^(−t²/4) for one (alignment, view,
+        // offset, sign), Bonferroni over all of them.
+        var both = views.Max(v => v.Score) + roomTone.Score;
+        var logE = Math.Min(0, Math.Log((double)h * AlignmentSearch.Views * 2 * RoomToneMark.Period) - (both * both / 4)) + Math.Log(alpha / alphaE);
         var logSeeSaw = Math.Min(logA, Math.Min(logB, logC));
-        var logP = Math.Min(0, Math.Min(logSeeSaw, logD));
+        var logP = Math.Min(0, Math.Min(logSeeSaw, Math.Min(logD, logE)));
         var detected = logP <= Math.Log(alpha);
-        var byRoomTone = detected && logD < logSeeSaw;
+        var byRoomTone = detected && logD < logSeeSaw && logD <= logE;
+        var byBoth = detected && logE < logSeeSaw && logE < logD;
         var hit = logB < logA && logB < logC ? search.BestWindow : whole;
         var result = baseResult with
         {
@@ -176,9 +185,10 @@ public static class Watermarker
             FalsePositiveProbability = Math.Exp(logP),
             Log10FalsePositiveProbability = logP / Math.Log(10),
             RoomToneScore = roomTone.Score,
-            RoomToneThreshold = Math.Sqrt(2 * Math.Log(2.0 * RoomToneSearch.Hypotheses / alphaD)),
+            RoomToneThreshold = RoomToneSearch.Threshold(alphaD),
             DecidedBy = !detected ? null
                 : byRoomTone ? "room-tone"
+                : byBoth ? "both-layers"
                 : logC <= Math.Min(logA, logB) ? "payload"
                 : logA > logB ? "sync-window"
                 : whole.View == AlignmentSearch.SoundSlots ? "sync-sounds" : "sync",
@@ -194,6 +204,9 @@ public static class Watermarker
         }
 
         payload ??= hit != whole ? search.DecodePayload(hit) : null;
+        // The keyed room tone carries the payload too; read where its own score passes (its offset is then the true one).
+        var roomTonePayload = roomTone.Score >= result.RoomToneThreshold ? roomTone.Payload : null;
+        payload ??= roomTonePayload;
         // Where: the see-saw mark's ranges when it passes on its own (they follow the sounds), else the room tone's.
         var seeSawAlone = logSeeSaw <= Math.Log(alpha);
         return result with

@@ -11,7 +11,7 @@ public class RoomToneMarkTests
     private static float[] KeyedTone(int samples, WatermarkKey key, int skip = 0)
     {
         var x = new float[skip + samples];
-        RoomToneMark.Tone(key).AddTo(x);
+        RoomToneMark.Tone(key, TestAudio.Payload).AddTo(x);
         return x[skip..];
     }
 
@@ -39,14 +39,30 @@ public class RoomToneMarkTests
     }
 
     [Fact]
-    public void The_chips_are_a_fixed_balanced_sequence_of_the_key()
+    public void The_chips_are_a_balanced_sequence_of_the_key_whose_payload_positions_follow_the_coded_bits()
     {
-        var a = RoomToneMark.Chips(WatermarkKey.Public);
+        var a = RoomToneMark.Chips(WatermarkKey.Public, TestAudio.Payload);
         Assert.Equal(RoomToneMark.Period, a.Length);
-        Assert.Equal(a, RoomToneMark.Chips(WatermarkKey.FromText(WatermarkKey.PublicKeyText)));
+        Assert.Equal(a, RoomToneMark.Chips(WatermarkKey.FromText(WatermarkKey.PublicKeyText), TestAudio.Payload));
         Assert.InRange(a.Sum(c => (int)c), -2000, 2000); // ±1 each: the sum of 131,072 fair chips has std 362
-        var b = RoomToneMark.Chips(WatermarkKey.FromText("another key"));
+        var b = RoomToneMark.Chips(WatermarkKey.FromText("another key"), TestAudio.Payload);
         Assert.InRange(a.Zip(b, (p, q) => p * q).Sum(), -2000, 2000);
+
+        // Another payload flips exactly the payload positions of the coded bits that differ, and no pilot chip.
+        var other = new WatermarkPayload(1, 2);
+        var c = RoomToneMark.Chips(WatermarkKey.Public, other);
+        var pattern = RoomToneMark.Get(WatermarkKey.Public);
+        var (codedA, codedC) = (PayloadCode.Encode(TestAudio.Payload), PayloadCode.Encode(other));
+        var pilots = 0;
+        for (var n = 0; n < RoomToneMark.Period; n++)
+        {
+            var role = pattern.Roles[n];
+            pilots += role == RoomToneMark.Pilot ? 1 : 0;
+            var same = role == RoomToneMark.Pilot || codedA[role] == codedC[role];
+            Assert.Equal(same, a[n] == c[n]);
+        }
+
+        Assert.InRange(pilots, 0.64 * RoomToneMark.Period, 0.66 * RoomToneMark.Period);
     }
 
     [Theory]
@@ -58,7 +74,8 @@ public class RoomToneMarkTests
         // 3 s of the tone alone, cut at any sample: input sample n carries chip (n + skip) mod period.
         var search = Search(KeyedTone(3 * Rate, WatermarkKey.Public, skip), WatermarkKey.Public);
         Assert.Equal(skip, search.Offset);
-        Assert.True(search.Score > 100, $"score {search.Score:0.0}");
+        Assert.True(search.Score > 80, $"score {search.Score:0.0}");
+        Assert.Equal(TestAudio.Payload, search.Payload);
     }
 
     [Fact]
@@ -67,6 +84,7 @@ public class RoomToneMarkTests
         // The best |z| over 131,072 offsets of N(0, 1) scores: about 4.9, and above 6 with probability 0.03.
         var plain = Search(PlainTone(8 * Rate, 5), WatermarkKey.Public);
         var other = Search(KeyedTone(8 * Rate, WatermarkKey.FromText("another key")), WatermarkKey.Public);
+        Assert.Null(other.Payload);
         var music = Search(TestAudio.Clip(ClipKind.Music), WatermarkKey.Public);
         foreach (var s in new[] { plain, other, music })
         {
@@ -111,8 +129,32 @@ public class RoomToneMarkTests
             if (attack != Attack.LowPass4kHz)
             {
                 Assert.True(r.RoomToneScore > r.RoomToneThreshold, $"{attack}: room tone {r.RoomToneScore:0.0}");
+                // The payload needs a room tone score of about 20 (its 140 coded bits share the third of the chips that are
+                // not pilots): here it reads under the noise (21), in the excerpt (31) and after Opus (50), not under the
+                // ambience laid over the knocks (15.5).
+                Assert.True(r.Payload == TestAudio.Payload || attack == Attack.MixUnderMinus6dB, $"{attack}: payload {r.PayloadHex ?? "none"}, room tone {r.RoomToneScore:0.0}, see-saw {r.Score:0.0}");
             }
         }
+    }
+
+    [Fact]
+    public void Two_layers_each_too_weak_alone_are_found_together()
+    {
+        // Noise carrying the see-saw mark over a keyed tone 20 dB louder than v2a's, under white noise 8 dB down: each
+        // layer's score is under its own threshold, their sum passes the joint test (z₁ + z₂ ≥ 11.5 at 8 s).
+        var x = TestAudio.Clip(ClipKind.Noise, seed: 2);
+        var tone = new float[x.Length];
+        RoomToneMark.Tone(WatermarkKey.Public, TestAudio.Payload, rmsDbfs: -50).AddTo(tone);
+        var y = Watermarker.Embed(x.Zip(tone, (a, b) => a + b).ToArray(), Rate, TestAudio.Payload, WatermarkKey.Public);
+        var rng = new Random(102);
+        var sigma = Math.Sqrt(y.Average(v => (double)v * v) / Math.Pow(10, 0.8));
+        var noisy = y.Select(v => v + (float)(sigma * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()))).ToArray();
+
+        var r = Watermarker.Detect(noisy, Rate, WatermarkKey.Public);
+
+        Assert.True(r.Detected);
+        Assert.Equal("both-layers", r.DecidedBy);
+        Assert.True(r.Score < r.Threshold && r.RoomToneScore < r.RoomToneThreshold, $"see-saw {r.Score:0.00}, room tone {r.RoomToneScore:0.00}");
     }
 
     [Fact]
@@ -123,6 +165,7 @@ public class RoomToneMarkTests
         Assert.True(r.Detected);
         Assert.Equal("room-tone", r.DecidedBy); // no see-saw mark here: the room tone alone decides
         Assert.True(r.RoomToneScore > 50);
+        Assert.Equal(TestAudio.Payload, r.Payload); // read from the room tone's payload chips
     }
 
     [Fact]

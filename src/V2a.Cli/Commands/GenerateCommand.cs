@@ -39,7 +39,7 @@ public static class GenerateCommand
         };
         var noRoomTone = new Option<bool>("--no-room-tone")
         {
-            Description = $"Leave silence digital: no room tone ({V2a.Audio.RoomTone.DefaultLevelDbfs} dBFS) under the soundtrack. Silent stretches then carry no watermark.",
+            Description = $"Leave silence digital: no room tone ({V2a.Audio.RoomTone.DefaultLevelDbfs} dBFS) under the soundtrack. Silent stretches then carry no watermark, and the mark's second layer (the room tone keyed by the watermark key, found under added noise or another track) is gone.",
         };
         var noWatermark = new Option<bool>("--no-watermark") { Description = "Do not watermark (recorded in the manifest)." };
         var key = new Option<string?>("--watermark-key") { Description = "Watermark key (default: V2A_WATERMARK_KEY or the public key)." };

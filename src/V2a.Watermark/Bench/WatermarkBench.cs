@@ -113,13 +113,13 @@ public static class WatermarkBench
             {
                 var seed = (o.Seed * 1_000_003) + i;
                 var clip = i < fromFolder ? FromFile(files[i].Path, files[i].Label, s, o.ClipSeconds) : synth.Make(kinds[i % kinds.Length], seed, o.ClipSeconds);
-                if (i < fromFolder && files[i].Soundtracks)
-                {
-                    clip = clip with { Samples = WithRoomTone(clip.Samples, RoomToneMark.Tone(WatermarkKey.Public)) }; // as generate marks it
-                }
-
                 var rng = new Random(seed);
                 var payload = new WatermarkPayload((ushort)rng.Next(65536), (uint)rng.NextInt64(1L << 32));
+                if (i < fromFolder && files[i].Soundtracks)
+                {
+                    clip = clip with { Samples = WithRoomTone(clip.Samples, RoomToneMark.Tone(WatermarkKey.Public, payload)) }; // as generate marks it
+                }
+
                 var (y, report) = Watermarker.EmbedWithReport(clip.Samples, s.SampleRate, payload, WatermarkKey.Public, s);
                 if (report.Silent)
                 {
@@ -264,7 +264,7 @@ public static class WatermarkBench
                 var a = Cut(sources[(sourceKinds[rng.Next(5)], rng.Next(sourcesPerKind))], n, rng);
                 if (i % 16 == 7)
                 {
-                    a = WithRoomTone(a, RoomToneMark.Tone(otherKey)); // half of them as v2a output under another key: its room tone too
+                    a = WithRoomTone(a, RoomToneMark.Tone(otherKey, new WatermarkPayload((ushort)i, (uint)i))); // half of them as v2a output under another key: its room tone too
                 }
 
                 x = Watermarker.Embed(a, s.SampleRate, new WatermarkPayload((ushort)i, (uint)i), otherKey, s);
