@@ -381,8 +381,11 @@ internal sealed class RoomToneSearch
         {
             // An epoch (one period of input) is complete: score its blocks at the offset best so far — the last epoch's
             // when the fold already passes the threshold there (only the true offset gets that far but with probability
-            // α), else found again by the FFT search.
-            _epochOffset = _epochOffset is { } last && Math.Abs(ScoreAt(last)) >= EpochKeepScore ? last : Best().Offset;
+            // α), else found again by the FFT search, after epochs 1, 2, 4, 8, … only (so an hour of unmarked audio costs
+            // 9 searches, not 440; blocks scored at a stale offset are left out of the ranges if it was not the final one).
+            var epoch = _blocks / EpochBlocks;
+            var keep = _epochOffset is { } last && (Math.Abs(ScoreAt(last)) >= EpochKeepScore || (epoch & (epoch - 1)) != 0);
+            _epochOffset = keep ? _epochOffset!.Value : Best().Offset;
             ScoreEpoch(EpochBlocks, _epochOffset.Value);
         }
     }

@@ -115,19 +115,23 @@ public static class WatermarkBench
                 var clip = i < fromFolder ? FromFile(files[i].Path, files[i].Label, s, o.ClipSeconds) : synth.Make(kinds[i % kinds.Length], seed, o.ClipSeconds);
                 var rng = new Random(seed);
                 var payload = new WatermarkPayload((ushort)rng.Next(65536), (uint)rng.NextInt64(1L << 32));
+                // A soundtrack is marked over the key's room tone, as generate marks it; as another clip's mix partner it is the
+                // unmarked output, with a plain room tone (a partner must carry no mark of its own).
+                var host = clip.Samples;
                 if (i < fromFolder && files[i].Soundtracks)
                 {
-                    clip = clip with { Samples = WithRoomTone(clip.Samples, RoomToneMark.Tone(WatermarkKey.Public, payload)) }; // as generate marks it
+                    host = WithRoomTone(clip.Samples, RoomToneMark.Tone(WatermarkKey.Public, payload));
+                    clip = clip with { Samples = WithRoomTone(clip.Samples, new V2a.Audio.RoomTone(V2a.Audio.RoomTone.DefaultLevelDbfs, seed)) };
                 }
 
-                var (y, report) = Watermarker.EmbedWithReport(clip.Samples, s.SampleRate, payload, WatermarkKey.Public, s);
+                var (y, report) = Watermarker.EmbedWithReport(host, s.SampleRate, payload, WatermarkKey.Public, s);
                 if (report.Silent)
                 {
                     skipped.Add(clip.Name);
                 }
                 else
                 {
-                    marked[i] = (clip, y, payload, report, ActiveSeconds(clip.Samples, s.SampleRate));
+                    marked[i] = (clip, y, payload, report, ActiveSeconds(host, s.SampleRate));
                 }
 
                 progress.Report("marking clips", Interlocked.Increment(ref done), o.Clips);
@@ -141,7 +145,7 @@ public static class WatermarkBench
             {
                 var i = ids[k / attackList.Length];
                 var attack = attackList[k % attackList.Length];
-                var (clip, y, payload, _, active) = marked[i];
+                var (clip, y, payload, _, active) = marked[i]; // clip: the unmarked audio (a partner for the mix)
                 var rng = new Random((o.Seed * 7919) + k);
                 var attacked = attacks.Apply(attack, y, rng, () => marked[ids[(Array.IndexOf(ids, i) + 1 + rng.Next(ids.Length - 1)) % ids.Length]].Clip.Samples);
                 var r = Watermarker.Detect(attacked, s.SampleRate, WatermarkKey.Public, s);
