@@ -150,6 +150,7 @@ internal sealed class RoomToneSearch
     private readonly float[] _epoch = new float[Period]; // this epoch's filtered samples, for the ranges
     private readonly List<(int Offset, double C, double E)> _blockScores = [];
     private int? _epochOffset;
+    private int _sign = 1; // of the best correlation: −1 when the input's polarity is inverted
     private int _filled;
     private long _blocks;
     private bool _finished;
@@ -172,8 +173,9 @@ internal sealed class RoomToneSearch
     /// <summary>The chip offset of the best score: input sample n carries chip (n + offset) mod period.</summary>
     public int Offset { get; private set; }
 
-    /// <summary>The payload read from the payload chips at <see cref="Offset"/> when its CRC checks (set by <see cref="Finish"/>).</summary>
-    public WatermarkPayload? Payload { get; private set; }
+    /// <summary>The payload read from the payload chips at <see cref="Offset"/> when its CRC checks (after <see cref="Finish"/>;
+    /// only worth asking where <see cref="Score"/> passes, so that the offset is the true one).</summary>
+    public WatermarkPayload? ReadPayload() => Score > 0 ? DecodePayload(Offset, _sign) : null;
 
     public void Add(ReadOnlySpan<float> samples)
     {
@@ -204,8 +206,7 @@ internal sealed class RoomToneSearch
             Whiten();
         }
 
-        (Offset, Score, var sign) = Best();
-        Payload = Score > 0 ? DecodePayload(Offset, sign) : null;
+        (Offset, Score, _sign) = Best();
         if (_blocks > 0)
         {
             // The last epoch (complete or not) is scored again at the final offset.

@@ -205,8 +205,7 @@ public static class Watermarker
 
         payload ??= hit != whole ? search.DecodePayload(hit) : null;
         // The keyed room tone carries the payload too; read where its own score passes (its offset is then the true one).
-        var roomTonePayload = roomTone.Score >= result.RoomToneThreshold ? roomTone.Payload : null;
-        payload ??= roomTonePayload;
+        payload ??= roomTone.Score >= result.RoomToneThreshold ? roomTone.ReadPayload() : null;
         // Where: the see-saw mark's ranges when it passes on its own (they follow the sounds), else the room tone's.
         var seeSawAlone = logSeeSaw <= Math.Log(alpha);
         return result with

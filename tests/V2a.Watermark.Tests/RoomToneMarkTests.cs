@@ -75,7 +75,7 @@ public class RoomToneMarkTests
         var search = Search(KeyedTone(3 * Rate, WatermarkKey.Public, skip), WatermarkKey.Public);
         Assert.Equal(skip, search.Offset);
         Assert.True(search.Score > 80, $"score {search.Score:0.0}");
-        Assert.Equal(TestAudio.Payload, search.Payload);
+        Assert.Equal(TestAudio.Payload, search.ReadPayload());
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public class RoomToneMarkTests
         // The best |z| over 131,072 offsets of N(0, 1) scores: about 4.9, and above 6 with probability 0.03.
         var plain = Search(PlainTone(8 * Rate, 5), WatermarkKey.Public);
         var other = Search(KeyedTone(8 * Rate, WatermarkKey.FromText("another key")), WatermarkKey.Public);
-        Assert.Null(other.Payload);
+        Assert.Null(other.ReadPayload());
         var music = Search(TestAudio.Clip(ClipKind.Music), WatermarkKey.Public);
         foreach (var s in new[] { plain, other, music })
         {
