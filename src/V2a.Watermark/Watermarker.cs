@@ -167,7 +167,8 @@ public static class Watermarker
         // (E) both layers together: the see-saw's best whole-input score (either view) plus the room tone's. Their chips are
         // independent, each score 1-sub-Gaussian given the audio, so P(z₁ + z₂ ≥ t) ≤ e^(−t²/4) for one (alignment, view,
         // offset, sign), Bonferroni over all of them.
-        var both = views.Max(v => v.Score) + roomTone.Score;
+        // The bound is one-sided: a negative sum (a see-saw score below zero at every alignment) is no evidence.
+        var both = Math.Max(0, views.Max(v => v.Score) + roomTone.Score);
         var logE = Math.Min(0, Math.Log((double)h * AlignmentSearch.Views * 2 * RoomToneMark.Period) - (both * both / 4)) + Math.Log(alpha / alphaE);
         var logSeeSaw = Math.Min(logA, Math.Min(logB, logC));
         var logP = Math.Min(0, Math.Min(logSeeSaw, Math.Min(logD, logE)));
