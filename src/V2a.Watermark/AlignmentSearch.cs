@@ -169,6 +169,23 @@ internal sealed class AlignmentSearch
     /// </summary>
     public WatermarkPayload? DecodePayload(Hit hit)
     {
+        for (var parity = 0; parity < ChipPattern.CyclePeriods; parity++)
+        {
+            if (PayloadCode.Decode(SoftBits(hit, parity)) is { } payload)
+            {
+                return payload;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The coded bits' soft values at a hit's alignment (<see cref="DecodePayload"/>), for the period of the payload cycle
+    /// that the input's first period is at (<paramref name="parity"/>): Σ chip·Ỹ over each bit's slots.
+    /// </summary>
+    public double[] SoftBits(Hit hit, int parity)
+    {
         var lane = _lanes[hit.View, hit.Phase];
         var window = hit.Count != lane.Periods || hit.From != 0;
         if (window && (hit.From != lane.BestWindowFrom || hit.Rotation != lane.BestWindowRotation))
@@ -180,31 +197,55 @@ internal sealed class AlignmentSearch
         var pc = _s.PeriodColumns;
         var pairs = _s.PairCount;
         var cycleColumns = pc * ChipPattern.CyclePeriods;
-        for (var parity = 0; parity < ChipPattern.CyclePeriods; parity++)
+        // Fold column c holds the input's columns j ≡ c (mod cycle): at this alignment, cycle column (c + r + PC·parity) mod cycle.
+        var soft = new double[PayloadCode.CodedBits];
+        for (var c = 0; c < cycleColumns; c++)
         {
-            // Fold column c holds the input's columns j ≡ c (mod cycle): at this alignment, cycle column (c + r + PC·parity) mod cycle.
-            var soft = new double[PayloadCode.CodedBits];
-            for (var c = 0; c < cycleColumns; c++)
+            var ccol = (c + hit.Rotation + (pc * parity)) % cycleColumns;
+            for (var p = 0; p < pairs; p++)
             {
-                var ccol = (c + hit.Rotation + (pc * parity)) % cycleColumns;
-                for (var p = 0; p < pairs; p++)
+                var idx = (ccol * pairs) + p;
+                var role = _pattern.Roles[idx];
+                if (role != ChipPattern.Sync)
                 {
-                    var idx = (ccol * pairs) + p;
-                    var role = _pattern.Roles[idx];
-                    if (role != ChipPattern.Sync)
-                    {
-                        soft[role] += _pattern.Chips[idx] * cycle[(c * pairs) + p];
-                    }
+                    soft[role] += _pattern.Chips[idx] * cycle[(c * pairs) + p];
                 }
-            }
-
-            if (PayloadCode.Decode(soft) is { } payload)
-            {
-                return payload;
             }
         }
 
-        return null;
+        return soft;
+    }
+
+    /// <summary>
+    /// What a soft value of the whole input's fold is worth at a hit's alignment, as a log-likelihood ratio per unit (up
+    /// to a factor 2 common to every layer): a/σ² of a slot's feature Ỹ = a·chip + noise, estimated on the synchronisation
+    /// slots as Σ chip·Ỹ / Σ Ỹ² (0 where that is negative: no mark seen). Folding more periods scales a and σ² alike, so
+    /// the weight holds for the payload cycle's fold too.
+    /// </summary>
+    public double SoftWeight(Hit hit)
+    {
+        var (num, den) = Correlate(_lanes[hit.View, hit.Phase].Whole, hit.Rotation);
+        return den > 0 ? Math.Max(0, num / den) : 0;
+    }
+
+    /// <summary>
+    /// The whole input's hypothesis in a view for a known alignment: the input's first frame is frame
+    /// <paramref name="gridFrame"/> of the mark's grid (the frame of the embedder's input, modulo the payload cycle; the
+    /// keyed room tone tells it, <see cref="RoomToneSearch.GridFrame"/>). Returns the hit, scored, and the payload cycle's
+    /// parity to read its bits with.
+    /// </summary>
+    public (Hit Hit, int Parity) At(int view, int gridFrame)
+    {
+        // Input frame f is grid frame f + D: phase φ ≡ −D (mod T) puts the input's tile columns on the grid's, and input
+        // column j is grid column j + (φ + D)/T, whose cycle position is r + PC·parity.
+        var t = _s.TileFrames;
+        var cycleColumns = _s.PeriodColumns * ChipPattern.CyclePeriods;
+        var phase = ((-gridFrame % t) + t) % t;
+        var column = (((phase + gridFrame) / t % cycleColumns) + cycleColumns) % cycleColumns;
+        var lane = _lanes[view, phase];
+        var rotation = column % _s.PeriodColumns;
+        var score = lane.Periods > 0 ? SyncScore(lane.Whole, rotation, lane.Factor) : 0;
+        return (new Hit(phase, rotation, 0, lane.Periods, score, view), column / _s.PeriodColumns);
     }
 
     /// <summary>

@@ -29,7 +29,7 @@ public sealed class WatermarkDetector
         Watermarker.CheckRate(sampleRate, _s);
         _key = key;
         _search = new AlignmentSearch(_s, PatternCache.Get(_s, key));
-        _roomTone = new RoomToneSearch(key);
+        _roomTone = new RoomToneSearch(key, _s.Hop);
         _feed = new DetectorFeed(_s, _search, _roomTone);
     }
 

@@ -164,12 +164,14 @@ public static class Watermarker
 
         var logB = windows > 0 ? LogP(h * windows, search.BestWindow.Score) + Math.Log(alpha / alphaB) : 0;
         var logD = roomTone.LogP + Math.Log(alpha / alphaD);
-        // (E) both layers together: the see-saw's best whole-input score (either view) plus the room tone's. Their chips are
-        // independent, each score 1-sub-Gaussian given the audio, so P(z₁ + z₂ ≥ t) ≤ e^(−t²/4) for one (alignment, view,
-        // offset, sign), Bonferroni over all of them.
-        // The bound is one-sided: a negative sum (a see-saw score below zero at every alignment) is no evidence.
-        var both = Math.Max(0, views.Max(v => v.Score) + roomTone.Score);
-        var logE = Math.Min(0, Math.Log((double)h * AlignmentSearch.Views * 2 * RoomToneMark.Period) - (both * both / 4)) + Math.Log(alpha / alphaE);
+        // (E) both layers together. v2a generate starts both at its output's first sample, so the room tone's offset tells
+        // the see-saw's alignment (RoomToneSearch.GridFrame): the statistic is the best, over grid frames and views, of the
+        // see-saw's whole-input score at that frame's alignment plus the room tone's best |z| on that frame. Their chips
+        // are independent, each score 1-sub-Gaussian given the audio, so P(z₁ + z₂ ≥ t) ≤ e^(−t²/4) for one (offset, sign,
+        // view, room-tone search), Bonferroni over all of them. The bound is one-sided: a negative sum is no evidence.
+        var tied = Tied(search, roomTone);
+        var both = Math.Max(0, tied.Sum);
+        var logE = Math.Min(0, Math.Log(2.0 * AlignmentSearch.Views * RoomToneSearch.Searches * RoomToneMark.Period) - (both * both / 4)) + Math.Log(alpha / alphaE);
         var logSeeSaw = Math.Min(logA, Math.Min(logB, logC));
         var logP = Math.Min(0, Math.Min(logSeeSaw, Math.Min(logD, logE)));
         var detected = logP <= Math.Log(alpha);
@@ -207,6 +209,20 @@ public static class Watermarker
         payload ??= hit != whole ? search.DecodePayload(hit) : null;
         // The keyed room tone carries the payload too; read where its own score passes (its offset is then the true one).
         payload ??= roomTone.Score >= result.RoomToneThreshold ? roomTone.ReadPayload() : null;
+        // Both layers' soft bits together, each as a log-likelihood ratio, at the tied alignment: one decode per view.
+        if (payload is null && tied.Sum > 0)
+        {
+            var toneSoft = roomTone.SoftBits(tied.Offset, tied.Sign, tied.Search);
+            var toneWeight = roomTone.SoftWeight(tied.Offset, tied.Sign, tied.Search);
+            for (var view = 0; view < AlignmentSearch.Views && payload is null; view++)
+            {
+                var (at, parity) = search.At(view, tied.GridFrame);
+                var seeSawSoft = search.SoftBits(at, parity);
+                var seeSawWeight = search.SoftWeight(at);
+                payload = PayloadCode.Decode([.. seeSawSoft.Zip(toneSoft, (a, b) => (seeSawWeight * a) + (toneWeight * b))]);
+            }
+        }
+
         // Where: the see-saw mark's ranges when it passes on its own (they follow the sounds), else the room tone's.
         var seeSawAlone = logSeeSaw <= Math.Log(alpha);
         return result with
@@ -218,6 +234,30 @@ public static class Watermarker
                 ? "watermarked; the payload did not decode (too damaged or too short), the detection stands."
                 : "watermarked; payload decoded and its CRC checks.",
         };
+    }
+
+    /// <summary>
+    /// The best sum of the two layers' scores where they agree on the alignment: over the see-saw grid's frames (the room
+    /// tone's offsets grouped by the frame they put the input's first sample on) and the see-saw's views, its whole-input
+    /// score at that alignment plus the room tone's best |z| on that frame; that frame, the room tone's offset and sign.
+    /// </summary>
+    private static (double Sum, int GridFrame, int Offset, int Sign, int Search) Tied(AlignmentSearch search, RoomToneSearch roomTone)
+    {
+        var best = (Sum: double.NegativeInfinity, GridFrame: 0, Offset: 0, Sign: 1, Search: 0);
+        var perFrame = roomTone.BestPerGridFrame;
+        for (var g = 0; g < perFrame.Count; g++)
+        {
+            for (var view = 0; view < AlignmentSearch.Views; view++)
+            {
+                var sum = search.At(view, g).Hit.Score + perFrame[g].Score;
+                if (sum > best.Sum)
+                {
+                    best = (sum, g, perFrame[g].Offset, perFrame[g].Sign, perFrame[g].Search);
+                }
+            }
+        }
+
+        return best;
     }
 
     /// <summary>ln of the Bonferroni p-value of a best score over <paramref name="hypotheses"/> N(0, 1) scores.</summary>
