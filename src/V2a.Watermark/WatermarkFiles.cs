@@ -53,8 +53,12 @@ public static class WatermarkFiles
     /// written to .mp4/.mov/.mkv/.webm (video stream copied where the container holds it, else re-encoded; see
     /// <see cref="Muxer"/>); the sample rate is kept where the codec allows it (Opus and MP3 take the next rate up). Streamed: the decoder pipe feeds a <see cref="WatermarkEmbedder"/>
     /// and the mark goes to a temporary file as it is made, so memory does not grow with the input's length.
+    /// With <paramref name="roomToneDbfs"/>, the key's room tone (<see cref="RoomToneMark"/>, the second layer v2a generate
+    /// lays under its own output) is added at that RMS level, from the input's first sample, before the mark is made: the
+    /// audio's silences become a faint hiss, and the mark survives noise, another track and digital silence far better.
     /// </summary>
-    public static EmbedReport Embed(string input, string output, WatermarkPayload payload, WatermarkKey key, WatermarkSettings? settings = null)
+    public static EmbedReport Embed(string input, string output, WatermarkPayload payload, WatermarkKey key, WatermarkSettings? settings = null,
+        double? roomToneDbfs = null)
     {
         var s = settings ?? WatermarkSettings.Default;
         var info = MediaProbe.Probe(input);
@@ -88,7 +92,7 @@ public static class WatermarkFiles
         var markPath = Path.Combine(Path.GetTempPath(), $"v2a-mark-{Guid.NewGuid():N}.wav");
         try
         {
-            var report = WriteMark(input, markPath, payload, key, s);
+            var report = WriteMark(input, markPath, payload, key, s, roomToneDbfs);
             using var file = AtomicFile.Create(output);
             var args = new List<string>
             {
@@ -119,9 +123,11 @@ public static class WatermarkFiles
         }
     }
 
-    /// <summary>Streams the input's mono mix through the embedder and writes the mark alone (marked − input) as float WAV.</summary>
-    private static EmbedReport WriteMark(string input, string markPath, WatermarkPayload payload, WatermarkKey key, WatermarkSettings s)
+    /// <summary>Streams the input's mono mix (with the keyed room tone under it, if asked) through the embedder and writes
+    /// what it adds (marked − input: the mark, and the tone) as float WAV.</summary>
+    private static EmbedReport WriteMark(string input, string markPath, WatermarkPayload payload, WatermarkKey key, WatermarkSettings s, double? roomToneDbfs)
     {
+        var tone = roomToneDbfs is { } dbfs ? RoomToneMark.Tone(key, payload, dbfs) : null;
         using var embedder = new WatermarkEmbedder(s.SampleRate, payload, key, s);
         using var writer = new AudioWriter(markPath, s.SampleRate, AudioFileFormat.WavFloat);
         var pending = new Queue<float[]>(); // input chunks whose marked samples have not come out yet (≈ one block)
@@ -146,7 +152,14 @@ public static class WatermarkFiles
         foreach (var chunk in AudioReader.ReadChunks(input, s.SampleRate))
         {
             pending.Enqueue(chunk);
-            Write(embedder.Process(chunk));
+            var host = chunk;
+            if (tone is not null)
+            {
+                host = (float[])chunk.Clone();
+                tone.AddTo(host);
+            }
+
+            Write(embedder.Process(host));
         }
 
         Write(embedder.Flush());

@@ -166,6 +166,41 @@ public class ProvenanceAndFilesTests
     }
 
     [Fact]
+    public void Embed_with_the_room_tone_marks_sparse_audio_so_that_white_noise_does_not_hide_it()
+    {
+        // Given knocks in digital silence (what the first layer alone marks weakly), embedded with and without --room-tone.
+        var input = Path.Combine(TestAudio.TempDir, "knocks.wav");
+        using (var w = new AudioWriter(input, TestAudio.S.SampleRate, AudioFileFormat.WavFloat))
+        {
+            w.Write(TestAudio.Clip(ClipKind.Impacts, seed: 3));
+            w.Commit();
+        }
+
+        var payload = new WatermarkPayload(7, 8);
+        var withTone = Path.Combine(TestAudio.TempDir, "knocks-tone.flac");
+        var plain = Path.Combine(TestAudio.TempDir, "knocks-plain.flac");
+        var report = WatermarkFiles.Embed(input, withTone, payload, WatermarkKey.Public, roomToneDbfs: -68);
+        WatermarkFiles.Embed(input, plain, payload, WatermarkKey.Public);
+        Assert.True(report.SnrDb >= 25); // the first layer's budget, counted against the audio with its tone
+
+        // When white noise 20 dB under each file's power is laid over it
+        DetectionResult Noisy(string path)
+        {
+            var x = AudioReader.ReadAll(path, TestAudio.S.SampleRate);
+            var rng = new Random(4);
+            var sigma = Math.Sqrt(x.Average(v => (double)v * v) / 100);
+            return Watermarker.Detect([.. x.Select(v => v + (float)(sigma * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble())))],
+                TestAudio.S.SampleRate, WatermarkKey.Public);
+        }
+
+        // Then the toned file is found by its room tone with its payload; the plain one has no tone to find.
+        var toned = Noisy(withTone);
+        Assert.True(toned.Detected && toned.RoomToneScore > toned.RoomToneThreshold, $"room tone {toned.RoomToneScore:0.0}");
+        Assert.Equal(payload, toned.Payload);
+        Assert.True(Noisy(plain).RoomToneScore < toned.RoomToneThreshold);
+    }
+
+    [Fact]
     public void Embed_into_webm_re_encodes_h264_video_and_says_so()
     {
         var input = Video("h264-with-audio.mp4", withAudio: true);

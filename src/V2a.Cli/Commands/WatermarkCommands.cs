@@ -71,15 +71,27 @@ public static class WatermarkCommands
         var output = new Argument<string>("out") { Description = "Output: .wav, .flac, .mp3, .m4a, .ogg, .opus, or .mp4/.mov/.mkv for a video input." };
         var key = KeyOption();
         var payloadHex = new Option<string?>("--payload") { Description = "Payload as 12 hex digits (model 4, generation 8); default: derived from the input's SHA-256." };
+        var roomTone = new Option<double?>("--room-tone")
+        {
+            Description = "Also lay the key's room tone under the audio at this RMS level in dBFS (v2a generate lays it at "
+                + "-68 under its -23 LUFS soundtracks): a second layer, found under noise or another track and in what was "
+                + "digital silence; the audio's silences become a faint hiss. Default: none, the audio's silences stay silent.",
+        };
         var json = CliOptions.Json();
-        var cmd = new Command("embed", "Watermark audio you bring (sample rate and channels are kept).") { input, output, key, payloadHex, json };
+        var cmd = new Command("embed", "Watermark audio you bring (sample rate and channels are kept).") { input, output, key, payloadHex, roomTone, json };
         cmd.SetAction(parse =>
         {
             var inPath = parse.GetValue(input)!;
             var hex = parse.GetValue(payloadHex);
             var payload = hex is null ? WatermarkFiles.DefaultPayloadFor(inPath) : WatermarkPayload.ParseHex(hex);
             var k = WatermarkKey.Resolve(parse.GetValue(key));
-            var report = WatermarkFiles.Embed(inPath, parse.GetValue(output)!, payload, k);
+            var toneDbfs = parse.GetValue(roomTone);
+            if (toneDbfs is { } t && (!double.IsFinite(t) || t > -20 || t < -120))
+            {
+                throw new BadInputException(null, $"--room-tone {t.ToString(CultureInfo.InvariantCulture)}: give an RMS level in dBFS between -120 and -20 (v2a generate uses -68)");
+            }
+
+            var report = WatermarkFiles.Embed(inPath, parse.GetValue(output)!, payload, k, roomToneDbfs: toneDbfs);
             if (parse.GetValue(json))
             {
                 CliOptions.WriteJson(new { output = parse.GetValue(output), payload = payload.Hex, key = k.ToString(), report });
@@ -89,7 +101,9 @@ public static class WatermarkCommands
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(report.Silent
                 ? $"{parse.GetValue(output)}: written; the input is silent, so it carries no mark"
-                : $"{parse.GetValue(output)}: marked with payload {payload.Hex}, key {k}; mark-to-audio SNR {report.SnrDb.ToString("0.0", inv)} dB, "
+                : $"{parse.GetValue(output)}: marked with payload {payload.Hex}, key {k}"
+                  + (toneDbfs is { } level ? $", over the key's room tone at {level.ToString("0.#", inv)} dBFS" : "")
+                  + $"; mark-to-audio SNR {report.SnrDb.ToString("0.0", inv)} dB, "
                   + $"per-tile mark-to-audio ratio median {report.TileRatioMedianDb.ToString("0.0", inv)} dB (95% under {report.TileRatioP95Db.ToString("0.0", inv)} dB), "
                   + $"mark-to-masker ratio median {report.MaskerRatioMedianDb.ToString("0.0", inv)} dB (95% under {report.MaskerRatioP95Db.ToString("0.0", inv)} dB), "
                   + $"spectral-shape correlation {report.SpectralShapeCorrelation.ToString("0.00", inv)}");
