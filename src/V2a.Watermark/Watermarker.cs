@@ -209,8 +209,13 @@ public static class Watermarker
         payload ??= hit != whole ? search.DecodePayload(hit) : null;
         // The keyed room tone carries the payload too; read where its own score passes (its offset is then the true one).
         payload ??= roomTone.Score >= result.RoomToneThreshold ? roomTone.ReadPayload() : null;
-        // Both layers' soft bits together, each as a log-likelihood ratio, at the tied alignment: one decode per view.
-        if (payload is null && tied.Sum > 0)
+        // Both layers' soft bits together, each as a log-likelihood ratio, at the tied alignment: one decode per view —
+        // where the tie is to be trusted: the joint or the room-tone test passes, or the tied alignment is the see-saw's
+        // own best (on audio without the tone, e.g. marked by `watermark embed`, a chance offset's alignment meets it 1 time
+        // in 64, so decodes at a wrong alignment, each a 2⁻¹⁶ chance of a wrong payload passing the CRC, stay rare).
+        var tieTrusted = logE <= Math.Log(alpha) || logD <= Math.Log(alpha)
+            || views.Any(v => search.At(v.View, tied.GridFrame).Hit is var at && (at.Phase, at.Rotation) == (v.Phase, v.Rotation));
+        if (payload is null && tied.Sum > 0 && tieTrusted)
         {
             var toneSoft = roomTone.SoftBits(tied.Offset, tied.Sign, tied.Search);
             var toneWeight = roomTone.SoftWeight(tied.Offset, tied.Sign, tied.Search);
