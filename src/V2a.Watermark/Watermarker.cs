@@ -248,9 +248,21 @@ public static class Watermarker
     /// </summary>
     private static (double Sum, int GridFrame, int Offset, int Sign, int Search) Tied(AlignmentSearch search, RoomToneSearch roomTone)
     {
-        var best = (Sum: double.NegativeInfinity, GridFrame: 0, Offset: 0, Sign: 1, Search: 0);
+        // The see-saw's score depends on the grid frame modulo one period only: take the room tone's best frame per
+        // alignment first, then score each alignment once per view.
         var perFrame = roomTone.BestPerGridFrame;
-        for (var g = 0; g < perFrame.Count; g++)
+        var alignments = Math.Min(search.Hypotheses, perFrame.Count);
+        var bestFrame = Enumerable.Range(0, alignments).ToArray(); // frame a is the first of alignment a
+        for (var g = alignments; g < perFrame.Count; g++)
+        {
+            if (perFrame[g].Score > perFrame[bestFrame[g % alignments]].Score)
+            {
+                bestFrame[g % alignments] = g;
+            }
+        }
+
+        var best = (Sum: double.NegativeInfinity, GridFrame: 0, Offset: 0, Sign: 1, Search: 0);
+        foreach (var g in bestFrame)
         {
             for (var view = 0; view < AlignmentSearch.Views; view++)
             {
