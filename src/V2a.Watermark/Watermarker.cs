@@ -213,9 +213,9 @@ public static class Watermarker
         // where the tie is to be trusted: the joint or the room-tone test passes, or the tied alignment is the see-saw's
         // own best (on audio without the tone, e.g. marked by `watermark embed`, a chance offset's alignment meets it 1 time
         // in 64, so decodes at a wrong alignment, each a 2⁻¹⁶ chance of a wrong payload passing the CRC, stay rare).
-        var tieTrusted = logE <= Math.Log(alpha) || logD <= Math.Log(alpha)
+        bool TieTrusted() => logE <= Math.Log(alpha) || logD <= Math.Log(alpha)
             || views.Any(v => search.At(v.View, tied.GridFrame).Hit is var at && (at.Phase, at.Rotation) == (v.Phase, v.Rotation));
-        if (payload is null && tied.Sum > 0 && tieTrusted)
+        if (payload is null && tied.Sum > 0 && TieTrusted())
         {
             var toneSoft = roomTone.SoftBits(tied.Offset, tied.Sign, tied.Search);
             var toneWeight = roomTone.SoftWeight(tied.Offset, tied.Sign, tied.Search);
