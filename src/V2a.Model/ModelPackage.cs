@@ -152,7 +152,18 @@ public static class ModelPackage
         var schedule = f.ScheduleSteps > f.Steps ? string.Create(inv, $" (stopped there; its learning-rate schedule runs to {f.ScheduleSteps:N0})") : "";
         sb.AppendLine(inv, $"- {f.Steps:N0} steps{schedule}, {f.SamplesSeen:N0} samples ({f.TrainingHours:0.00} h), batch {f.BatchSize}, AdamW peak lr {f.LearningRate:0.0e+0}, warm-up then cosine decay, gradient clipping, EMA; crops of {c.TrainSeconds} s with every {c.LongCropEvery}th step on {c.WindowSeconds} s; text dropped {c.TextDropProbability:P0}, video dropped {c.VisualDropProbability:P0} of the time{(c.BothDropProbability > 0 ? string.Create(inv, $", both together {c.BothDropProbability:P0}") : "")}{(c.FrameFlipProbability > 0 ? string.Create(inv, $", frames mirrored {c.FrameFlipProbability:P0}") : "")}{(c.OverlayProbability > 0 ? string.Create(inv, $", a donor's {string.Join("/", c.OverlayClasses ?? [])} and caption overlaid on {c.OverlayProbability:P0}") : "")}{(c.FlowTimeShift != 1 ? string.Create(inv, $", flow times shifted towards noise by {c.FlowTimeShift:0.##}") : "")}{(c.VisualEventChannels > 0 ? string.Create(inv, $", visual event path of {c.VisualEventChannels} channels") : "")}{(c.VideoFrozen ? ", video side (visual encoder, onset and class heads) kept as the package it started from" : "")}; seed {f.Seed}.");
         var valText = f.ValLoss is { } v ? string.Create(inv, $"; validation loss {v:0.0000}.") : ".";
-        var flowPart = c.TransientLossWeight > 0 ? string.Create(inv, $", flow weighted up to 1 + {c.TransientLossWeight} on transients") : "";
+        var weighted = new List<string>();
+        if (c.TransientLossWeight > 0)
+        {
+            weighted.Add(string.Create(inv, $"1 + {c.TransientLossWeight} on transients"));
+        }
+
+        if (c.TonalLossWeight > 0)
+        {
+            weighted.Add(string.Create(inv, $"1 + {c.TonalLossWeight} on tonal lines"));
+        }
+
+        var flowPart = weighted.Count > 0 ? ", flow weighted up to " + string.Join(" and ", weighted) : "";
         var lossParts = flowPart + (c.SyncLossWeight > 0 ? string.Create(inv, $", {(flowPart.Length > 0 ? "" : "flow ")}+ {c.SyncLossWeight} × sync") : "");
         sb.AppendLine(string.Create(inv, $"- Final training loss {f.FinalLoss:0.0000} (mean over the last log window{lossParts})") + valText);
         sb.AppendLine();

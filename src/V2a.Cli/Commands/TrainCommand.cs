@@ -19,6 +19,7 @@ public static class TrainCommand
         var sync = new Option<double?>("--sync-loss") { Description = "Weight of the auxiliary sync loss (an onset head on the video features) for a new run; default: the preset's." };
         var classLoss = new Option<double?>("--class-loss") { Description = "Weight of the auxiliary event-class loss (a head on the video features naming the on-screen events sounding at each token; shards from 'v2a data prepare' with event annotations) for a new run; default: the preset's or package's (0)." };
         var transient = new Option<double?>("--transient-weight") { Description = "Extra flow-matching loss weight on the ~100 ms after each rise of the real mel (frames there weigh up to 1 + this) for a new run; default: the preset's or package's (0)." };
+        var tonal = new Option<double?>("--tonal-weight") { Description = "Extra flow-matching loss weight on tonal lines — mel cells standing above their neighbours for 80 ms, the rings of bells, glass, metal and notes (they weigh up to 1 + this) — for a new run; default: the preset's or package's (0)." };
         var mirror = new Option<double?>("--mirror") { Description = "Share of training clips whose frames are mirrored left to right, for a new run (0 … 1); default: the preset's (0)." };
         var dropVideo = new Option<double?>("--drop-video") { Description = "Share of training clips whose video alone is replaced by the learned empty condition (so the text side learns to name sounds without the picture), for a new run (0 … 1); default: the preset's or package's (" + ModelConfig.FromPreset("small").VisualDropProbability.ToString(CultureInfo.InvariantCulture) + " for small)." };
         var timeShift = new Option<double?>("--time-shift") { Description = "Moves training flow times towards the noise end, where the conditions alone must say what the sound is, for a new run: each time's odds t/(1-t) divided by this (1: none; 2 doubles the share of times under 0.2); default: the preset's or package's (1)." };
@@ -37,7 +38,7 @@ public static class TrainCommand
         var json = CliOptions.Json();
         var cmd = new Command("train", "Train a generator with flow matching; checkpoints are atomic and --resume continues after a kill.")
         {
-            data, preset, output, resume, initFrom, sync, classLoss, transient, mirror, dropBoth, dropVideo, overlay, timeShift, freezeVideo, events, frameSize, steps, stopAt, batch, lr, warmup, every, seed, json,
+            data, preset, output, resume, initFrom, sync, classLoss, transient, tonal, mirror, dropBoth, dropVideo, overlay, timeShift, freezeVideo, events, frameSize, steps, stopAt, batch, lr, warmup, every, seed, json,
         };
         cmd.SetAction(parse =>
         {
@@ -51,6 +52,7 @@ public static class TrainCommand
                 SyncLossWeight = parse.GetValue(sync) is { } w && w < 0 ? throw new BadInputException(null, "--sync-loss must be >= 0") : parse.GetValue(sync),
                 EventClassLossWeight = parse.GetValue(classLoss) is { } cw && (cw < 0 || !double.IsFinite(cw)) ? throw new BadInputException(null, "--class-loss must be >= 0") : parse.GetValue(classLoss),
                 TransientLossWeight = parse.GetValue(transient) is { } tw && (tw < 0 || !double.IsFinite(tw)) ? throw new BadInputException(null, "--transient-weight must be >= 0") : parse.GetValue(transient),
+                TonalLossWeight = parse.GetValue(tonal) is { } tn && (tn < 0 || !double.IsFinite(tn)) ? throw new BadInputException(null, "--tonal-weight must be >= 0") : parse.GetValue(tonal),
                 MirrorProbability = parse.GetValue(mirror) is { } m && (m < 0 || m > 1) ? throw new BadInputException(null, "--mirror must be between 0 and 1") : parse.GetValue(mirror),
                 BothDropProbability = parse.GetValue(dropBoth) is { } b && (b < 0 || b > 1) ? throw new BadInputException(null, "--drop-both must be between 0 and 1") : parse.GetValue(dropBoth),
                 VisualDropProbability = parse.GetValue(dropVideo) is { } dv && (dv < 0 || dv > 1) ? throw new BadInputException(null, "--drop-video must be between 0 and 1") : parse.GetValue(dropVideo),

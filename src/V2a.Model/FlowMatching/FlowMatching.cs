@@ -62,7 +62,7 @@ public static class FlowMatchingLoss
     /// <param name="uniformTimeFraction">Share of flow times drawn uniformly (see <see cref="SampleTime"/>).</param>
     /// <param name="frameWeight">Null: the plain mean squared error. Else (B, T) weights of the data's last axis (mel frames
     /// of x1 (B, M, T)), e.g. <see cref="TransientWeights"/>: Σ w·err² / (M·Σ w), which is the plain loss when every
-    /// weight is equal.</param>
+    /// weight is equal; or (B, M, T) weights of every cell, e.g. <see cref="TonalWeights"/>: Σ w·err² / Σ w.</param>
     /// <param name="timeShift">Moves the flow times towards the noise end when above 1 (<see cref="ShiftTime"/>).</param>
     public static Tensor Loss(Func<Tensor, Tensor, Tensor> velocity, Tensor x1, Generator generator, double uniformTimeFraction = 0,
         Tensor? frameWeight = null, double timeShift = 1)
@@ -76,8 +76,14 @@ public static class FlowMatchingLoss
             return nn.functional.mse_loss(predicted, x1 - x0);
         }
 
-        var w = frameWeight.to(x1.device).unsqueeze(1); // (B, 1, T)
         var squared = (predicted - (x1 - x0)).Squared();
+        if (frameWeight.dim() == x1.dim())
+        {
+            var cells = frameWeight.to(x1.device); // (B, M, T): a weight per mel cell
+            return (squared * cells).sum() / cells.sum();
+        }
+
+        var w = frameWeight.to(x1.device).unsqueeze(1); // (B, 1, T)
         return (squared * w).sum() / w.sum().Times(x1.shape[1]);
     }
 
@@ -107,5 +113,40 @@ public static class FlowMatchingLoss
         var padded = nn.functional.pad(perFrame.unsqueeze(1), [TransientFramesAfter, TransientFramesBefore]);
         var spread = nn.functional.max_pool1d(padded, TransientFramesAfter + TransientFramesBefore + 1, stride: 1).squeeze(1);
         return spread.Times(strength).Plus(1);
+    }
+
+    /// <summary>Mel bins on either side of a bin that a tonal peak must stand above in <see cref="TonalWeights"/>: a pure
+    /// tone lights two neighbouring triangles of the Slaney filterbank, so the flanks are looked for two bins away.</summary>
+    public const int TonalFlankBins = 2;
+
+    /// <summary>Frames a peak must last in <see cref="TonalWeights"/> (80 ms at 62.5 frames/s: a ring, not a click,
+    /// whose broadband attack has no peak anyway).</summary>
+    public const int TonalFrames = 5;
+
+    /// <summary>Height above the higher flank, in normalised log-mel, at which a bin counts as fully tonal.</summary>
+    public const double TonalFullPeak = 1.0;
+
+    /// <summary>
+    /// (B, M, T) normalised log-mel → (B, M, T) loss weights that favour tonal lines: 1 + <paramref name="strength"/>·r,
+    /// where r ∈ [0, 1] is how far bin m stands above the higher of bins m ± <see cref="TonalFlankBins"/>
+    /// (<see cref="TonalFullPeak"/> = 1), taken as the least over the <see cref="TonalFrames"/> frames centred on the
+    /// cell (a peak that lasts). The rings of bells, glass, metal and notes are a few bins of a few hundred
+    /// milliseconds: the plain loss spends itself on the broadband rest, and the default makes their attacks without
+    /// their tone (MODEL_CARD.md, "Its tonal sounds do not ring").
+    /// </summary>
+    public static Tensor TonalWeights(Tensor mel, double strength)
+    {
+        var bins = mel.shape[1];
+        var f = TonalFlankBins;
+        var padded = nn.functional.pad(mel.unsqueeze(1), [0, 0, f, f], PaddingModes.Replicate).squeeze(1); // (B, M + 2f, T)
+        var below = padded.narrow(1, 0, bins);
+        var above = padded.narrow(1, 2 * f, bins);
+        var peak = mel - torch.maximum(below, above); // (B, M, T); ≤ 0 at the edges and on any slope
+        // Least over TonalFrames frames centred on each cell: −max_pool(−x) along time, (B·M, 1, T) for the 1-d pool.
+        var h = TonalFrames / 2;
+        var flat = peak.reshape(-1, 1, mel.shape[2]).negative();
+        var lasting = nn.functional.max_pool1d(nn.functional.pad(flat, [h, h], PaddingModes.Replicate), TonalFrames, stride: 1).negative();
+        var r = lasting.view(mel.shape).DividedBy(TonalFullPeak).AtLeast(0).AtMost(1);
+        return r.Times(strength).Plus(1);
     }
 }

@@ -79,6 +79,10 @@ public sealed record TrainOptions
     /// package's <see cref="ModelConfig.TransientLossWeight"/>. Null keeps it; a resumed run keeps its checkpoint's.</summary>
     public double? TransientLossWeight { get; init; }
 
+    /// <summary>Extra loss weight on tonal lines for a new run (fresh or --init-from): overrides the preset's or the
+    /// package's <see cref="ModelConfig.TonalLossWeight"/>. Null keeps it; a resumed run keeps its checkpoint's.</summary>
+    public double? TonalLossWeight { get; init; }
+
     /// <summary>Frame side the visual encoder of a fresh run sees, instead of the preset's; the preset's cell grid
     /// (and so its size) is kept with extra stride-2 stages (<see cref="ModelConfig.VisualCells"/>). Null: the preset's.</summary>
     public int? FrameSize { get; init; }
@@ -202,6 +206,11 @@ public static class Trainer
         if (latest is null && o.TransientLossWeight is { } transient)
         {
             config = config with { TransientLossWeight = transient };
+        }
+
+        if (latest is null && o.TonalLossWeight is { } tonal)
+        {
+            config = config with { TonalLossWeight = tonal };
         }
 
         if (latest is null && o.MirrorProbability is { } mirror)
@@ -632,7 +641,7 @@ public static class Trainer
         var cond = net.PrepareConditions(batch.Frames.to(device), batch.TextIds.to(device), batch.TextMask.to(device), dropText.to(device),
             dropVisual.to(device), batch.Sequence);
         var mel = batch.Mel.to(device);
-        var weights = training && net.Config.TransientLossWeight > 0 ? FlowMatchingLoss.TransientWeights(mel, net.Config.TransientLossWeight) : null;
+        var weights = training ? LossWeights(mel, net.Config) : null;
         // Validation keeps the plain loss (no transient weights, unshifted times), so runs of any recipe compare.
         var flow = FlowMatchingLoss.Loss((x, t) => net.PredictVelocity(x, t, cond), mel, generator, net.Config.UniformTimeFraction, weights,
             training ? net.Config.FlowTimeShift : 1);
@@ -658,6 +667,20 @@ public static class Trainer
         }
 
         return new BatchLosses(loss, flow, sync, predicted, classes, classLogits);
+    }
+
+    /// <summary>The flow loss's weights for a training batch's mel (B, M, T): (B, T) on transients, (B, M, T) on tonal
+    /// lines (times the transients' when both are set), or null for the plain loss.</summary>
+    private static Tensor? LossWeights(Tensor mel, ModelConfig config)
+    {
+        var transient = config.TransientLossWeight > 0 ? FlowMatchingLoss.TransientWeights(mel, config.TransientLossWeight) : null;
+        if (config.TonalLossWeight <= 0)
+        {
+            return transient;
+        }
+
+        var tonal = FlowMatchingLoss.TonalWeights(mel, config.TonalLossWeight);
+        return transient is null ? tonal : tonal * transient.unsqueeze(1);
     }
 
     /// <summary>Validation scores of the EMA weights at a checkpoint (see <see cref="LogEntry"/>).</summary>
