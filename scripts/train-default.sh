@@ -13,11 +13,14 @@
 #   6. words for what is unseen (v2a train --init-from the stage-5 package on the same shards with --overlay 0.25: a
 #                                quarter of the clips get another clip's rain, wind or fire and its caption mixed in;
 #                                1,000 steps at lr 1e-4)
-#   7. the package              (RUN-overlay/model → models/default: config, EMA weights, vocab, card, ledger)
+#   7. rings                    (v2a train --init-from the stage-6 package on the same shards with --tonal-weight 10:
+#                                the flow loss weighed up to 11x on tonal lines, the rings of bells, glass, metal and
+#                                notes; 1,000 steps at lr 1e-4)
+#   8. the package              (RUN-rings/model → models/default: config, EMA weights, vocab, card, ledger)
 # Every stage is resumable: run the script again after a kill and it continues where it stopped.
 # Settings (environment): V2A_TRAIN_WORK (work folder, default .v2a/train-default), V2A_TRAIN_CLIPS
 # (corpus size, default 2000), V2A_TRAIN_STEPS (default 8000 ≈ 4.5–6 h on 2 cores at about 30 steps a minute; stage 4
-# adds 2,000 more clips (12 min) and their shards (13 min), stages 5 and 6 1,000 steps each, 0.6–0.8 h),
+# adds 2,000 more clips (12 min) and their shards (13 min), stages 5, 6 and 7 1,000 steps each, 0.6–0.8 h),
 # V2A_TRAIN_SEED (default 1), V2A_TRAIN_FRAME_SIZE (frames the visual encoder sees, default 64; 32 is the preset's),
 # V2A_TRAIN_SYNC_LOSS (weight of the onset head's loss, default 0.5; 0 turns it off), V2A_TRAIN_CLASS_LOSS (weight of
 # the event-class head's loss, default 2; 0 turns it off).
@@ -63,7 +66,12 @@ resume=()
 ./v2a train --data "$wide" --init-from "$work/run-wide/model" --overlay 0.25 --out "$work/run-overlay" --steps 1000 --lr 1e-4 \
   --warmup 50 --checkpoint-every 250 --seed $((seed + 5)) "${resume[@]}"
 
-weights="$work/run-overlay/model/model.safetensors"
+resume=()
+[ -f "$work/run-rings/latest" ] && resume=(--resume)
+./v2a train --data "$wide" --init-from "$work/run-overlay/model" --overlay 0.25 --tonal-weight 10 --out "$work/run-rings" \
+  --steps 1000 --lr 1e-4 --warmup 50 --checkpoint-every 250 --seed $((seed + 6)) "${resume[@]}"
+
+weights="$work/run-rings/model/model.safetensors"
 size=$(stat -c %s "$weights")
 if [ "$size" -gt 40000000 ]; then
   echo "train-default: $weights is $size bytes, over the 40 MB budget; not installed" >&2
@@ -71,8 +79,8 @@ if [ "$size" -gt 40000000 ]; then
 fi
 rm -rf models/.default-new
 mkdir -p models
-cp -r "$work/run-overlay/model" models/.default-new
-cp "$work/run-overlay/loss.png" models/.default-new/loss.png
+cp -r "$work/run-rings/model" models/.default-new
+cp "$work/run-rings/loss.png" models/.default-new/loss.png
 rm -rf models/default
 mv models/.default-new models/default
 echo "train-default: installed models/default ($(du -sh models/default | cut -f1)); fill in MODEL_CARD.md's evaluation with 'v2a eval'"
