@@ -39,6 +39,14 @@ public class TonalWeightTests
         return grid;
     }
 
+    private static void AssertAllOne(float[,] weights)
+    {
+        foreach (var x in weights)
+        {
+            Assert.Equal(1f, x);
+        }
+    }
+
     [Fact]
     public void Flat_sloped_or_broadband_mel_weighs_every_cell_one()
     {
@@ -49,11 +57,7 @@ public class TonalWeightTests
         // Then no cell gets extra weight: nothing stands above its flanks
         foreach (var mel in new[] { Mel((_, _) => -1f), Mel((b, _) => 2f - (0.5f * b)), Mel((_, t) => t is 10 or 11 ? 3f : -1f) })
         {
-            var w = Weights(mel, 5);
-            foreach (var x in w)
-            {
-                Assert.Equal(1f, x);
-            }
+            AssertAllOne(Weights(mel, 5));
         }
     }
 
@@ -90,10 +94,7 @@ public class TonalWeightTests
         var w = Weights(Mel((b, t) => b == 4 && t >= 10 && t < 10 + FlowMatchingLoss.TonalFrames - 1 ? 3f : 0f), 4);
 
         // Then it weighs nothing extra
-        foreach (var x in w)
-        {
-            Assert.Equal(1f, x);
-        }
+        AssertAllOne(w);
     }
 
     [Fact]
