@@ -21,7 +21,12 @@ public sealed record DataPrepareOptions
     /// <summary>Square frame size in pixels stored for the visual encoder; must equal the preset's.</summary>
     public int FrameSize { get; init; } = ModelConfig.FromPreset("small").Video.FrameSize;
 
+    /// <summary>Most clips in one shard; fewer where their frames would pass <see cref="MaxShardFrameBytes"/>.</summary>
     public int ClipsPerShard { get; init; } = 256;
+
+    /// <summary>Most bytes of frames in one shard (1 GiB): one shard's frames are one .NET array while it is written, so
+    /// 256 clips of 8 s at 128×128 (2.5 GB) would not fit; they go 109 to a shard instead.</summary>
+    public const long MaxShardFrameBytes = 1L << 30;
 
     /// <summary>Largest compact vocabulary (rows of the text embedding table).</summary>
     public int MaxVocab { get; init; } = 2048;
@@ -97,6 +102,7 @@ public static class DataPreparer
         var melFrames = o.Audio.FramesFor(clipSeconds);
         var videoFrames = (int)Math.Round(clipSeconds * o.Fps);
 
+        var clipsPerShard = ClipsPerShard(o, videoFrames);
         var val = clips.Where(c => ShardManifest.IsValidation(c.Id, o.ValFraction)).ToList();
         if (val.Count == 0 && o.ValFraction > 0 && clips.Count > 1)
         {
@@ -140,9 +146,9 @@ public static class DataPreparer
         var total = clips.Count;
         foreach (var (split, list) in new[] { ("train", train), ("val", val) })
         {
-            for (var start = 0; start < list.Count; start += o.ClipsPerShard)
+            for (var start = 0; start < list.Count; start += clipsPerShard)
             {
-                var part = list.Skip(start).Take(o.ClipsPerShard).ToList();
+                var part = list.Skip(start).Take(clipsPerShard).ToList();
                 var decoded = new DecodedClip[part.Count];
                 Parallel.For(0, part.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancel }, i =>
                 {
@@ -326,6 +332,14 @@ public static class DataPreparer
         }
 
         return bits;
+    }
+
+    /// <summary>Clips in one shard: <see cref="DataPrepareOptions.ClipsPerShard"/>, fewer where their frames would pass
+    /// <see cref="DataPrepareOptions.MaxShardFrameBytes"/>; at least one.</summary>
+    internal static int ClipsPerShard(DataPrepareOptions o, int videoFrames)
+    {
+        var clipBytes = (long)videoFrames * o.FrameSize * o.FrameSize * 3;
+        return (int)Math.Max(1, Math.Min(o.ClipsPerShard, DataPrepareOptions.MaxShardFrameBytes / clipBytes));
     }
 
     private static void WriteShard(string path, DecodedClip[] clips, int melFrames, int videoFrames, DataPrepareOptions o)

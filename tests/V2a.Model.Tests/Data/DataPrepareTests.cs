@@ -63,6 +63,21 @@ public class DataPrepareTests(PreparedCorpusFixture fixture) : IClassFixture<Pre
         Assert.All(val, id => Assert.DoesNotContain(ledger, l => l.Contains($"\"{id}\"", StringComparison.Ordinal)));
     }
 
+    [Theory]
+    [InlineData(32, 256)]
+    [InlineData(64, 256)]
+    [InlineData(128, 109)] // 256 such clips are 2.5 GB of frames: more than one array holds
+    [InlineData(2048, 1)]
+    public void Shards_hold_fewer_clips_where_their_frames_would_pass_a_gibibyte(int frameSize, int clips)
+    {
+        // Given 8 s clips (200 frames at 25 fps) at a frame size, and the default of 256 clips a shard
+        var o = new DataPrepareOptions { CorpusDir = "", OutDir = "", FrameSize = frameSize };
+
+        // Then a shard holds as many as fit in 1 GiB of frames, at most 256, at least one
+        Assert.Equal(clips, DataPreparer.ClipsPerShard(o, videoFrames: 200));
+        Assert.True(clips == 1 || (long)clips * 200 * frameSize * frameSize * 3 <= DataPrepareOptions.MaxShardFrameBytes);
+    }
+
     [Fact]
     public void Stores_normalised_mel_frames_and_tokens_in_shards()
     {
