@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 // annotations in CORPUS/meta.jsonl). Trains on 8 s clips of the shards' training split, batch 8, AdamW, and every
 // 100 steps prints the validation AUC and the F1 of peak picking within ±1 frame (threshold: as many frames as events),
 // scored by SyncLoss.Auc / SyncLoss.PeakF1 like the trainer's onset head.
-// Usage (bench/onset-probe/run.sh builds it): onset-probe SHARDS CORPUS LR STEPS [FRAME_SIZE=32] [mirror] [events]; the shards'
+// Usage (bench/onset-probe/run.sh builds it): onset-probe SHARDS CORPUS LR STEPS [FRAME_SIZE=32] [mirror] [events] [cells4] [patch2]; the shards'
 // frame size must match (v2a data prepare --frame-size 64 for 64); "mirror" flips half the training clips left to right
 // (ModelConfig.FrameFlipProbability 0.5); "events" adds the visual encoder's event path (ModelConfig.VisualEventChannels 128).
 TorchRuntime.Initialise(); // V2A_THREADS, else all cores
@@ -30,6 +30,12 @@ var config = ModelConfig.FromPreset("small");
 if (args.Length > 4) config = config with { Video = config.Video with { FrameSize = int.Parse(args[4]) } };
 var flags = args.Skip(5).ToHashSet();
 config = config with { FrameFlipProbability = flags.Contains("mirror") ? 0.5 : 0, VisualEventChannels = flags.Contains("events") ? 128 : 0 };
+// "cells4" keeps the preset's 4×4 cell grid at any frame size, as `v2a train --frame-size` does (without it the CNN
+// ends at frame / 8); "patch2" folds 2×2 pixel blocks into channels first (ModelConfig.VisualPatch 2).
+if (flags.Contains("cells4")) config = config with { VisualCells = 4 };
+if (flags.Contains("patch2")) config = config with { VisualPatch = 2 };
+config.Validate();
+Console.WriteLine($"frame {config.Video.FrameSize}, patch {config.VisualPatch}, CNN stages {config.VisualStages}, cells {config.VisualInputSide >> config.VisualStages}, events {config.VisualEventChannels}");
 using var train = ShardDataset.Load(args[0], "train");
 using var val = ShardDataset.Load(args[0], "val");
 config = config with { TextVocabSize = train.Manifest.VocabSize, Normalisation = train.Manifest.Normalisation };

@@ -38,14 +38,23 @@ public sealed record ModelConfig
     /// 64×64 frames keeps the 4×4 grid, and the size, of one that sees 32×32.</summary>
     public int? VisualCells { get; init; }
 
-    /// <summary>Stride-2 stages of the visual CNN: three, plus one per halving from frame size / 8 to <see cref="VisualCells"/>.</summary>
+    /// <summary>Side of the pixel blocks the visual CNN folds into channels before its first convolution (space to
+    /// depth). 1: none. 2: a 128×128 frame (and its difference to the one before) enters as 64×64 cells of 2×2 pixels,
+    /// so the CNN costs about what a 64×64 frame costs but sees every pixel of the larger one.</summary>
+    public int VisualPatch { get; init; } = 1;
+
+    /// <summary>Side of the grid the visual CNN's first convolution sees: the frame size / <see cref="VisualPatch"/>.</summary>
+    [JsonIgnore]
+    public int VisualInputSide => Video.FrameSize / VisualPatch;
+
+    /// <summary>Stride-2 stages of the visual CNN: three, plus one per halving from its input side / 8 to <see cref="VisualCells"/>.</summary>
     [JsonIgnore]
     public int VisualStages
     {
         get
         {
             var stages = 3;
-            for (var side = Video.FrameSize / 8; VisualCells is { } cells && side > cells; side /= 2)
+            for (var side = VisualInputSide / 8; VisualCells is { } cells && side > cells; side /= 2)
             {
                 stages++;
             }
@@ -253,14 +262,19 @@ public sealed record ModelConfig
             throw new InvalidOperationException($"Dim {Dim} must split into {Heads} heads of an even width");
         }
 
-        if (VisualChannels.Length != 3 || Video.FrameSize % 8 != 0)
+        if (VisualPatch < 1 || Video.FrameSize % VisualPatch != 0)
         {
-            throw new InvalidOperationException("the visual CNN has 3 stride-2 layers: frame size must be a multiple of 8");
+            throw new InvalidOperationException($"visual patch {VisualPatch} must be a positive divisor of the frame size {Video.FrameSize}");
         }
 
-        if (VisualCells is { } cells && (cells < 1 || Video.FrameSize / 8 % cells != 0 || !int.IsPow2(Video.FrameSize / 8 / cells)))
+        if (VisualChannels.Length != 3 || VisualInputSide % 8 != 0)
         {
-            throw new InvalidOperationException($"visual cells {cells}: frame size / 8 ({Video.FrameSize / 8}) must be that times a power of two");
+            throw new InvalidOperationException("the visual CNN has 3 stride-2 layers: frame size / visual patch must be a multiple of 8");
+        }
+
+        if (VisualCells is { } cells && (cells < 1 || VisualInputSide / 8 % cells != 0 || !int.IsPow2(VisualInputSide / 8 / cells)))
+        {
+            throw new InvalidOperationException($"visual cells {cells}: the CNN's input side / 8 ({VisualInputSide / 8}) must be that times a power of two");
         }
 
         foreach (var seconds in new[] { TrainSeconds, WindowSeconds })

@@ -22,11 +22,13 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
     private readonly Conv1d? event_conv;
     private readonly Linear? event_proj;
     private readonly LayerNorm norm;
+    private readonly int patch;
 
     public VisualEncoder(ModelConfig config) : base(nameof(VisualEncoder))
     {
         var c = config.VisualChannels;
-        conv1 = nn.Conv2d(6, c[0], 3, stride: 2, padding: 1);
+        patch = config.VisualPatch;
+        conv1 = nn.Conv2d(6 * patch * patch, c[0], 3, stride: 2, padding: 1);
         conv2 = nn.Conv2d(c[0], c[1], 3, stride: 2, padding: 1);
         conv3 = nn.Conv2d(c[1], c[2], 3, stride: 2, padding: 1);
         down = new ModuleList<Conv2d>();
@@ -35,7 +37,7 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
             down.Add(nn.Conv2d(c[2], c[2], 3, stride: 2, padding: 1));
         }
 
-        var cells = config.Video.FrameSize >> config.VisualStages;
+        var cells = config.VisualInputSide >> config.VisualStages;
         frame_proj = nn.Linear(c[2] * cells * cells, config.Dim);
         temporal = new ModuleList<Conv1d>();
         for (var i = 0; i < config.VisualTemporalLayers; i++)
@@ -81,7 +83,13 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
             var rgb = frames.to_type(ScalarType.Float32).DividedBy(255).permute(0, 1, 4, 2, 3); // (B, F, 3, S, S) in [0, 1]
             // Motion: frame minus previous frame; the first frame of the stretch has no predecessor, so zero.
             var diff = torch.cat([torch.zeros_like(rgb.narrow(1, 0, 1)), rgb.narrow(1, 1, f - 1) - rgb.narrow(1, 0, f - 1)], 1);
-            x = input.MoveToOuter(torch.cat([rgb.Minus(0.5).Times(4), diff.Times(4)], 2).reshape(b * f, 6, s, s)); // (B·F, 6, S, S)
+            x = torch.cat([rgb.Minus(0.5).Times(4), diff.Times(4)], 2).reshape(b * f, 6, s, s); // (B·F, 6, S, S)
+            if (patch > 1)
+            {
+                x = nn.functional.pixel_unshuffle(x, patch); // (B·F, 6·P², S/P, S/P): each P×P block of pixels as channels
+            }
+
+            x = input.MoveToOuter(x);
         }
 
         Tensor fine;

@@ -105,6 +105,40 @@ public class SoundtrackNetworkTests
         Assert.Throws<InvalidOperationException>(() => (config with { VisualCells = 3, Video = config.Video with { FrameSize = 64 } }).Validate());
     }
 
+    [Fact]
+    public void A_visual_patch_sees_frames_twice_as_large_through_the_same_stages_and_every_pixel_counts()
+    {
+        // Given the debug network at its own 16×16 frames, and the same preset at 32×32 with 2×2 pixel blocks folded into channels
+        var config = TestSupport.Debug();
+        using var net = TestSupport.Network(config);
+        var patched = config with { VisualPatch = 2, Video = config.Video with { FrameSize = config.Video.FrameSize * 2 } };
+        patched.Validate();
+        using var big = TestSupport.Network(patched);
+
+        // Then its CNN has the same stages and grid, and only the first convolution's input grows (6 → 24 channels)
+        Assert.Equal(config.VisualStages, patched.VisualStages);
+        Assert.Equal(config.Video.FrameSize, patched.VisualInputSide);
+        Assert.Equal(net.ParameterCount + ((24 - 6) * config.VisualChannels[0] * 9), big.ParameterCount);
+
+        // And one pixel changed inside a block (odd row and column) changes the frame's feature: nothing is subsampled
+        using var encoder = new V2a.Model.Conditions.VisualEncoder(patched);
+        encoder.eval();
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        torch.manual_seed(5);
+        var frames = torch.randint(0, 256, [1, 4, 32, 32, 3]).to_type(ScalarType.Byte);
+        var moved = frames.clone();
+        moved[0, 2, 7, 9, 1] = torch.tensor((byte)(255 - frames[0, 2, 7, 9, 1].item<byte>()));
+        var a = encoder.forward(frames);
+        var b = encoder.forward(moved);
+        Assert.Equal(new long[] { 1, 4, patched.Dim }, a.shape);
+        Assert.True((a - b).abs().max().item<float>() > 1e-4);
+
+        // And a patch that does not divide the frame, or leaves a side no multiple of 8, is refused
+        Assert.Throws<InvalidOperationException>(() => (config with { VisualPatch = 3 }).Validate());
+        Assert.Throws<InvalidOperationException>(() => (config with { VisualPatch = 4 }).Validate());
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(8)]
