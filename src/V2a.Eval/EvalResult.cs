@@ -182,6 +182,14 @@ public sealed record ClipResult
     /// <summary>Raw level of the negative-prompted audio minus that of candidate 0 (dB).</summary>
     public double? NegativeRawLufsChange { get; init; }
 
+    /// <summary>Detected onsets that count (as <see cref="GeneratedOnsets"/>) in the negative-prompted audio; null in
+    /// results written before 2026-11-28 evening or where the clip had no negative-prompt test.</summary>
+    public int? NegativeGeneratedOnsets { get; init; }
+
+    /// <summary>Onset F1 (±50 ms) of the negative-prompted audio against the same reference onsets, so that
+    /// <c>eval compare</c> can put an interval on <see cref="NegativeSideEffects.OnsetF1At50"/>.</summary>
+    public double? NegativeOnsetF1At50 { get; init; }
+
     public double? PromptChange { get; init; }
 
     /// <summary>The ambience asked for that the clip lacks (<see cref="EvalResult.PromptAddsAbsent"/>), or null.</summary>

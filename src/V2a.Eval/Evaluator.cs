@@ -252,7 +252,8 @@ public static class Evaluator
 
             // Prompt tests: name the clip's most audible true class.
             string? named = null, absent = null;
-            double? negChange = null, promptChange = null, othersChange = null, lufsChange = null, absentWith = null, absentWithout = null;
+            double? negChange = null, promptChange = null, othersChange = null, lufsChange = null, absentWith = null, absentWithout = null, negF1 = null;
+            int? negGenerated = null;
             float[]? noPromptAudio = null; // no prompt, no negative, candidate 0's seed: the prompt tests' baseline, made once
             float[] NoPrompt()
             {
@@ -301,7 +302,11 @@ public static class Evaluator
                 }
 
                 negClipped.Add(LeavesUnitRange(negativeRaw) ? 1 : 0);
-                negOnsets.Add(truthOnsets, OnsetDetector.Detect(withNegative, audio.SampleRate));
+                var negDetected = OnsetDetector.Detect(withNegative, audio.SampleRate);
+                negOnsets.Add(truthOnsets, negDetected);
+                var negKept = truthOnsets.Counted(negDetected, OnsetAccuracy.TightSeconds);
+                negGenerated = negKept.Count;
+                negF1 = OnsetDetector.Match(reference, negKept, OnsetAccuracy.TightSeconds).F1;
                 negPlainOnsets.Add(truthOnsets, genDetected);
             }
 
@@ -338,6 +343,8 @@ public static class Evaluator
                 NegativeChange = negChange,
                 NegativeOthersChange = othersChange,
                 NegativeRawLufsChange = lufsChange,
+                NegativeGeneratedOnsets = negGenerated,
+                NegativeOnsetF1At50 = negF1,
                 PromptChange = promptChange,
                 AbsentClass = absent,
                 AbsentWithPrompt = absentWith,

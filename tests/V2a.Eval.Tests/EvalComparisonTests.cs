@@ -15,7 +15,25 @@ public sealed class EvalComparisonTests : IDisposable
         (ClipResult, ClipResult)[] rows = [(Clip("a", f1: 0.5, reference: 4, detected: 4), Clip("a")), (Clip("b", f1: 0, reference: 2, detected: 0), Clip("b"))];
 
         // Then F1 over both is 2·2 / (6 + 4), not the mean of the clips' F1 (0.25)
-        Assert.Equal(0.4, EvalComparison.PooledOnsetF1(rows, p => p.Item1), 12);
+        Assert.Equal(0.4, EvalComparison.PooledOnsetF1(rows, p => (p.Item1.ReferenceOnsets, p.Item1.GeneratedOnsets, p.Item1.OnsetF1At50)), 12);
+    }
+
+    [Fact]
+    public void Timing_under_the_negative_prompt_is_pooled_over_the_clips_tested_in_both()
+    {
+        // Given 20 clips of 4 reference onsets: the negative-prompted output of A matches 2 of 4 detected (F1 0.5), B's
+        // all 4 (F1 1); clip 19 has no negative test in A, and the plain outputs are the same
+        ClipResult Negative(int i, double f1) => Clip($"c{i}") with { NegativeGeneratedOnsets = 4, NegativeOnsetF1At50 = f1 };
+        var a = Rows(20, i => i == 19 ? Clip($"c{i}") : Negative(i, 0.5));
+        var b = Rows(20, i => Negative(i, 1.0));
+
+        var r = EvalComparison.Compare(a, b, resamples: 500, seed: 3);
+
+        // Then the row pairs the 19 clips tested in both, reads 0.5 against 1, and calls B better; plain timing is unchanged
+        var timing = r.Metrics.Single(m => m.Metric.StartsWith("timing under the negative prompt", StringComparison.Ordinal));
+        Assert.Equal((19, 0.5, 1.0), (timing.Clips, timing.A, timing.B));
+        Assert.Equal(ComparisonVerdict.BBetter, timing.Verdict);
+        Assert.Equal(ComparisonVerdict.WithinNoise, r.Metrics.Single(m => m.Metric == "onset F1 ±50 ms").Verdict);
     }
 
     [Fact]

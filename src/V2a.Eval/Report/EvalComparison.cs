@@ -67,7 +67,8 @@ public static class EvalComparison
 
         var metrics = new List<MetricComparison>
         {
-            Paired("onset F1 ±50 ms", BetterWhen.Higher, pairs, p => true, PooledOnsetF1, resamples, seed),
+            Paired("onset F1 ±50 ms", BetterWhen.Higher, pairs, p => true,
+                (rows, side) => PooledOnsetF1(rows, c => side(c) is var r ? (r.ReferenceOnsets, r.GeneratedOnsets, r.OnsetF1At50) : default), resamples, seed),
             Paired("top-1 class agreement", BetterWhen.Higher, pairs, p => true,
                 (rows, side) => Mean(rows, c => side(c).GeneratedTopClass == side(c).RealTopClass ? 1 : 0), resamples, seed),
             Paired("KL softmax (nats)", BetterWhen.Lower, pairs, p => true, (rows, side) => Mean(rows, c => side(c).KlSoftmax), resamples, seed),
@@ -76,6 +77,10 @@ public static class EvalComparison
             Paired("negative prompt lowers the named class", BetterWhen.Higher, pairs,
                 p => p.A.NegativeChange is not null && p.B.NegativeChange is not null,
                 (rows, side) => Mean(rows, c => side(c).NegativeChange!.Value < 0 ? 1 : 0), resamples, seed),
+            Paired("timing under the negative prompt (onset F1 ±50 ms)", BetterWhen.Higher, pairs,
+                p => p.A.NegativeOnsetF1At50 is not null && p.B.NegativeOnsetF1At50 is not null,
+                (rows, side) => PooledOnsetF1(rows, c => side(c) is var r ? (r.ReferenceOnsets, r.NegativeGeneratedOnsets!.Value, r.NegativeOnsetF1At50!.Value) : default),
+                resamples, seed),
             Paired("prompt raises the named class", BetterWhen.Higher, pairs,
                 p => p.A.PromptChange is not null && p.B.PromptChange is not null,
                 (rows, side) => Mean(rows, c => side(c).PromptChange!.Value > 0 ? 1 : 0), resamples, seed),
@@ -94,14 +99,16 @@ public static class EvalComparison
 
     /// <summary>Onset F1 over the onsets of all the rows together, as the headline figure is: each clip's matched
     /// count is F1 × (reference + detected) / 2.</summary>
-    internal static double PooledOnsetF1(IReadOnlyList<(ClipResult A, ClipResult B)> rows, Func<(ClipResult A, ClipResult B), ClipResult> side)
+    /// <param name="clip">A row's reference onsets, detected onsets and F1 on the side being scored.</param>
+    internal static double PooledOnsetF1(IReadOnlyList<(ClipResult A, ClipResult B)> rows,
+        Func<(ClipResult A, ClipResult B), (int Reference, int Detected, double F1)> clip)
     {
         double matched = 0, total = 0;
         foreach (var row in rows)
         {
-            var c = side(row);
-            var n = c.ReferenceOnsets + c.GeneratedOnsets;
-            matched += c.OnsetF1At50 * n / 2;
+            var (reference, detected, f1) = clip(row);
+            var n = reference + detected;
+            matched += f1 * n / 2;
             total += n;
         }
 
