@@ -27,6 +27,7 @@ public static class TrainCommand
         var freezeVideo = new Option<bool>("--freeze-video") { Description = "With --init-from: keep the package's video side (visual encoder, onset and class heads) as it is and train only the generator and the text side, so that what the video knows of timing cannot move." };
         var dropBoth = new Option<double?>("--drop-both") { Description = "Share of training clips that lose video and text together (the side guidance steers away from), on top of each one's own drop, for a new run (0 … 1); default: the preset's or package's (0)." };
         var events = new Option<int?>("--visual-events") { Description = "Channels of the visual encoder's event path for a fresh run (a temporal convolution per grid cell, the strongest cell per frame); 0: none. Default: the preset's (0). With --init-from it adds the path to a package without one, starting silent." };
+        var patch = new Option<int?>("--visual-patch") { Description = "For a new run: fold P×P pixel blocks into channels before the visual CNN, so --frame-size 128 --visual-patch 2 sees every pixel at about the cost of 64×64. Default: 1 (none)." };
         var frameSize = new Option<int?>("--frame-size") { Description = "Frame side the visual encoder of a new run sees (shards prepared with the same --frame-size); extra stride-2 stages keep the preset's size. Default: the preset's." };
         var steps = new Option<int?>("--steps") { Description = $"Total optimizer steps of the run: the learning-rate schedule's length. Default: {defaults.Steps}; with --resume, the run's own." };
         var stopAt = new Option<int?>("--stop-at") { Description = "Stop after this step (checkpoint and package written there), keeping the schedule of --steps." };
@@ -38,7 +39,7 @@ public static class TrainCommand
         var json = CliOptions.Json();
         var cmd = new Command("train", "Train a generator with flow matching; checkpoints are atomic and --resume continues after a kill.")
         {
-            data, preset, output, resume, initFrom, sync, classLoss, transient, tonal, mirror, dropBoth, dropVideo, overlay, timeShift, freezeVideo, events, frameSize, steps, stopAt, batch, lr, warmup, every, seed, json,
+            data, preset, output, resume, initFrom, sync, classLoss, transient, tonal, mirror, dropBoth, dropVideo, overlay, timeShift, freezeVideo, events, frameSize, patch, steps, stopAt, batch, lr, warmup, every, seed, json,
         };
         cmd.SetAction(parse =>
         {
@@ -62,6 +63,7 @@ public static class TrainCommand
                 FreezeVideo = parse.GetValue(freezeVideo),
                 VisualEventChannels = parse.GetValue(events) is { } e && e < 0 ? throw new BadInputException(null, "--visual-events must be >= 0") : parse.GetValue(events),
                 FrameSize = parse.GetValue(frameSize) is { } f ? Positive(f, "--frame-size") : null,
+                VisualPatch = parse.GetValue(patch) is { } vp ? Positive(vp, "--visual-patch") : null,
                 Steps = Positive(parse.GetValue(steps) ?? ScheduleOf(parse.GetValue(output)!, parse.GetValue(resume)) ?? defaults.Steps, "--steps"),
                 StopAt = parse.GetValue(stopAt) is { } stop ? Positive(stop, "--stop-at") : null,
                 BatchSize = Positive(parse.GetValue(batch), "--batch"),

@@ -31,7 +31,8 @@ public sealed record TrainingBatch(Tensor Mel, Tensor Frames, Tensor TextIds, Te
 public sealed class ShardDataset : IDisposable
 {
     private readonly Tensor _mel;        // (N, 80, T) float16
-    private readonly Tensor _frames;     // (N, F, S, S, 3) uint8
+    private readonly Tensor? _frames;    // (N, F, S, S, 3) uint8, or null when they are read from the shard files
+    private readonly MappedFrames? _mapped; // the frames read from the shard files as batches need them, or null
     private readonly Tensor _text;       // (N, K, L) int32
     private readonly int[] _melFrames;   // valid mel frames per clip
     private readonly int[] _textCount;   // texts per clip
@@ -41,9 +42,10 @@ public sealed class ShardDataset : IDisposable
     private readonly long[]? _offScreen; // per clip: bits of the classes of its off-screen events (bit 63: unlisted), or null
     private (string Key, int[] Clips)? _donors; // overlay donors for one class list
 
-    private ShardDataset(ShardManifest manifest, string split, Tensor mel, Tensor frames, Tensor text, int[] melFrames, int[] textCount,
-        IReadOnlyList<string> ids, Tensor? onsets, bool[] annotated, long[][]? events, long[]? offScreen)
+    private ShardDataset(ShardManifest manifest, string split, Tensor mel, Tensor? frames, MappedFrames? mapped, Tensor text, int[] melFrames,
+        int[] textCount, IReadOnlyList<string> ids, Tensor? onsets, bool[] annotated, long[][]? events, long[]? offScreen)
     {
+        _mapped = mapped;
         _events = events;
         _offScreen = offScreen;
         _onsets = onsets;
@@ -66,8 +68,12 @@ public sealed class ShardDataset : IDisposable
 
     public int Count => ClipIds.Count;
 
-    /// <summary>Loads every shard of <paramref name="split"/> ("train" or "val").</summary>
-    public static ShardDataset Load(string shardsDir, string split)
+    /// <summary>Whether a split's frames are read from the shard files (<see cref="FrameStorage.Mapped"/>) rather than held in memory.</summary>
+    public bool FramesMapped => _mapped is not null;
+
+    /// <summary>Loads every shard of <paramref name="split"/> ("train" or "val"); its frames as <paramref name="storage"/> says
+    /// (by default in memory unless they would take more than half of the machine's memory).</summary>
+    public static ShardDataset Load(string shardsDir, string split, FrameStorage storage = FrameStorage.Auto)
     {
         var manifest = ShardManifest.Load(shardsDir);
         var shards = manifest.Shards.Where(s => s.Split == split).ToList();
@@ -79,6 +85,11 @@ public sealed class ShardDataset : IDisposable
         // Each tensor is allocated once for all clips and filled shard by shard, each shard freed once copied: the
         // peak is the dataset plus one shard, not twice the dataset (frames are 2.4 MB a clip at 64×64).
         var total = shards.Sum(s => s.Clips.Count);
+        var side = manifest.Video.FrameSize;
+        var frameBytes = (long)total * manifest.VideoFrames * side * side * 3;
+        var mapped = storage == FrameStorage.Mapped
+            || (storage == FrameStorage.Auto && frameBytes > GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2)
+            ? new MappedFrames(manifest.VideoFrames, side) : null;
         var mel = new Rows(total);
         var frame = new Rows(total);
         var text = new Rows(total);
@@ -92,72 +103,88 @@ public sealed class ShardDataset : IDisposable
         var withEvents = 0;
         var offScreen = new List<long>();
         var withOffScreen = 0;
-        foreach (var shard in shards)
+        try
         {
-            var path = Path.Combine(shardsDir, shard.File);
-            if (!File.Exists(path))
+            foreach (var shard in shards)
             {
-                throw new BadInputException(path, "is listed in the manifest but missing; run 'v2a data prepare' again");
-            }
-
-            var dict = Safetensors.LoadStateDict(path);
-            var n = dict["mel"].shape[0];
-            if (n != shard.Clips.Count)
-            {
-                throw new BadInputException(path, $"holds {n} clips where the manifest lists {shard.Clips.Count}; run 'v2a data prepare' again");
-            }
-
-            mel.Append(dict["mel"]);
-            frame.Append(dict["frames"]);
-            text.Append(dict["text"]);
-            melFrames.AddRange(dict["mel_frames"].data<int>().ToArray());
-            textCount.AddRange(dict["text_count"].data<int>().ToArray());
-            if (dict.TryGetValue("onsets", out var o) && dict.TryGetValue("onsets_annotated", out var a))
-            {
-                onset.Append(o);
-                annotated.AddRange(a.data<byte>().ToArray().Select(v => v != 0));
-                withOnsets++;
-            }
-
-            if (dict.TryGetValue("event_classes", out var ev))
-            {
-                var frames = (int)ev.shape[1];
-                var all = ev.data<long>().ToArray();
-                for (var r = 0; r < n; r++)
+                var path = Path.Combine(shardsDir, shard.File);
+                if (!File.Exists(path))
                 {
-                    events.Add(all.AsSpan(r * frames, frames).ToArray());
+                    throw new BadInputException(path, "is listed in the manifest but missing; run 'v2a data prepare' again");
                 }
 
-                withEvents++;
+                var dict = Safetensors.LoadStateDict(path);
+                var n = dict["mel"].shape[0];
+                if (n != shard.Clips.Count)
+                {
+                    throw new BadInputException(path, $"holds {n} clips where the manifest lists {shard.Clips.Count}; run 'v2a data prepare' again");
+                }
+
+                mel.Append(dict["mel"]);
+                if (mapped is null)
+                {
+                    frame.Append(dict["frames"]);
+                }
+                else
+                {
+                    mapped.Append(path);
+                }
+
+                text.Append(dict["text"]);
+                melFrames.AddRange(dict["mel_frames"].data<int>().ToArray());
+                textCount.AddRange(dict["text_count"].data<int>().ToArray());
+                if (dict.TryGetValue("onsets", out var o) && dict.TryGetValue("onsets_annotated", out var a))
+                {
+                    onset.Append(o);
+                    annotated.AddRange(a.data<byte>().ToArray().Select(v => v != 0));
+                    withOnsets++;
+                }
+
+                if (dict.TryGetValue("event_classes", out var ev))
+                {
+                    var frames = (int)ev.shape[1];
+                    var all = ev.data<long>().ToArray();
+                    for (var r = 0; r < n; r++)
+                    {
+                        events.Add(all.AsSpan(r * frames, frames).ToArray());
+                    }
+
+                    withEvents++;
+                }
+
+                if (dict.TryGetValue("offscreen_classes", out var off))
+                {
+                    offScreen.AddRange(off.data<long>().ToArray());
+                    withOffScreen++;
+                }
+
+                foreach (var t in dict.Values)
+                {
+                    t.Dispose();
+                }
+
+                ids.AddRange(shard.Clips);
             }
 
-            if (dict.TryGetValue("offscreen_classes", out var off))
+            if (withOnsets != 0 && withOnsets != shards.Count)
             {
-                offScreen.AddRange(off.data<long>().ToArray());
-                withOffScreen++;
+                throw new BadInputException(shardsDir, "mixes shards with and without onset targets; run 'v2a data prepare' again");
             }
 
-            foreach (var t in dict.Values)
+            if (withEvents != 0 && (withEvents != shards.Count || withOnsets != shards.Count))
             {
-                t.Dispose();
+                throw new BadInputException(shardsDir, "mixes shards with and without event classes; run 'v2a data prepare' again");
             }
 
-            ids.AddRange(shard.Clips);
+            return new ShardDataset(manifest, split, mel.Result, mapped is null ? frame.Result : null, mapped, text.Result, [.. melFrames], [.. textCount], ids,
+                withOnsets == 0 ? null : onset.Result, [.. annotated], withEvents == 0 ? null : [.. events],
+                withOffScreen == shards.Count ? [.. offScreen] : null);
         }
-
-        if (withOnsets != 0 && withOnsets != shards.Count)
+        catch
         {
-            throw new BadInputException(shardsDir, "mixes shards with and without onset targets; run 'v2a data prepare' again");
+            mapped?.Dispose(); // the maps are the dataset's once it is made; not before
+            throw;
         }
-
-        if (withEvents != 0 && (withEvents != shards.Count || withOnsets != shards.Count))
-        {
-            throw new BadInputException(shardsDir, "mixes shards with and without event classes; run 'v2a data prepare' again");
-        }
-
-        return new ShardDataset(manifest, split, mel.Result, frame.Result, text.Result, [.. melFrames], [.. textCount], ids,
-            withOnsets == 0 ? null : onset.Result, [.. annotated], withEvents == 0 ? null : [.. events],
-            withOffScreen == shards.Count ? [.. offScreen] : null);
     }
 
     /// <summary>Rows of one tensor gathered from the shards into a single tensor allocated on the first shard.</summary>
@@ -188,7 +215,7 @@ public sealed class ShardDataset : IDisposable
         var melPerAlign = (int)Math.Round(align * config.Audio.FramesPerSecond);
         var videoPerAlign = (int)Math.Round(align * config.Video.Fps);
         var totalMel = (int)_mel.shape[2];
-        var totalVideo = (int)_frames.shape[1];
+        var totalVideo = _mapped?.FramesPerClip ?? (int)_frames!.shape[1];
         var l = Math.Min(config.TextMaxTokens, (int)_text.shape[2]);
         var mels = new List<Tensor>();
         var frames = new List<Tensor>();
@@ -236,7 +263,9 @@ public sealed class ShardDataset : IDisposable
                 }
             }
 
-            var clipFrames = Crop(_frames[i], 0, unit * videoPerAlign, seq.VideoFrames, totalVideo); // (F, S, S, 3)
+            var clipFrames = _mapped is null
+                ? Crop(_frames![i], 0, unit * videoPerAlign, seq.VideoFrames, totalVideo) // (F, S, S, 3)
+                : _mapped.Read(i, unit * videoPerAlign, seq.VideoFrames);
             var k = _textCount[i] == 0 ? 0 : random is null ? 0 : random.Next(_textCount[i]);
             // Mirror augmentation (drawn only when enabled, so runs without it keep their random sequence).
             var mirror = random is not null && config.FrameFlipProbability > 0 && random.NextDouble() < config.FrameFlipProbability;
@@ -358,7 +387,8 @@ public sealed class ShardDataset : IDisposable
     public void Dispose()
     {
         _mel.Dispose();
-        _frames.Dispose();
+        _frames?.Dispose();
+        _mapped?.Dispose();
         _text.Dispose();
         _onsets?.Dispose();
     }

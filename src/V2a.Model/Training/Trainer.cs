@@ -87,6 +87,10 @@ public sealed record TrainOptions
     /// (and so its size) is kept with extra stride-2 stages (<see cref="ModelConfig.VisualCells"/>). Null: the preset's.</summary>
     public int? FrameSize { get; init; }
 
+    /// <summary>Side of the pixel blocks a fresh run's visual CNN folds into channels (<see cref="ModelConfig.VisualPatch"/>):
+    /// with <see cref="FrameSize"/> 128 and 2 it sees every pixel of 128×128 frames at about the cost of 64×64. Null: the preset's (1).</summary>
+    public int? VisualPatch { get; init; }
+
     /// <summary>Share of training clips whose frames are mirrored left to right, for a new run (fresh or --init-from):
     /// overrides <see cref="ModelConfig.FrameFlipProbability"/>. Null keeps it; a resumed run keeps its checkpoint's.</summary>
     public double? MirrorProbability { get; init; }
@@ -499,11 +503,14 @@ public static class Trainer
             config = config with { VisualEventChannels = events };
         }
 
-        if (o.FrameSize is { } size && size != config.Video.FrameSize)
+        var size = o.FrameSize ?? config.Video.FrameSize;
+        var patch = o.VisualPatch ?? config.VisualPatch;
+        if (size != config.Video.FrameSize || patch != config.VisualPatch)
         {
             config = config with
             {
                 VisualCells = config.VisualCells ?? config.Video.FrameSize / 8,
+                VisualPatch = patch,
                 Video = config.Video with { FrameSize = size },
             };
             try
@@ -512,7 +519,7 @@ public static class Trainer
             }
             catch (InvalidOperationException e)
             {
-                throw new BadInputException(null, $"--frame-size {size}: {e.Message}");
+                throw new BadInputException(null, $"--frame-size {size} --visual-patch {patch}: {e.Message}");
             }
         }
 

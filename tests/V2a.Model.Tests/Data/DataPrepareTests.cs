@@ -191,6 +191,32 @@ public class DataPrepareTests(PreparedCorpusFixture fixture) : IClassFixture<Pre
         }
     }
 
+    [Fact]
+    public void Frames_read_from_the_shard_files_give_the_same_batches_as_frames_in_memory()
+    {
+        // Given the training split loaded twice: frames in memory, and frames mapped from the shard files
+        using var memory = ShardDataset.Load(fixture.ShardsDir, "train", FrameStorage.Memory);
+        using var mapped = ShardDataset.Load(fixture.ShardsDir, "train", FrameStorage.Mapped);
+        Assert.False(memory.FramesMapped);
+        Assert.True(mapped.FramesMapped);
+        var config = TestSupport.Debug(fixture.Manifest.VocabSize) with { Normalisation = fixture.Manifest.Normalisation, FrameFlipProbability = 0.5 };
+        var all = Enumerable.Range(0, memory.Count).ToArray();
+
+        // When the same random crops (and whole clips, and crops longer than the clips, whose last frame repeats) are drawn from each
+        var (a, b) = (new Random(11), new Random(11));
+        foreach (var seconds in new[] { 1.28, 2.56, 2.56, 1.28, fixture.Manifest.ClipSeconds, fixture.Manifest.ClipSeconds + 1.28 })
+        {
+            using var scope = torch.NewDisposeScope();
+            var x = memory.Batch(all, seconds, config, a);
+            var y = mapped.Batch(all, seconds, config, b);
+
+            // Then every frame, and everything else, is the same
+            Assert.Equal(x.Frames.shape, y.Frames.shape);
+            Assert.True(x.Frames.equal(y.Frames).all().item<bool>(), $"frames differ at {seconds} s");
+            Assert.True(x.Mel.equal(y.Mel).all().item<bool>());
+        }
+    }
+
     [Theory]
     [InlineData(0.0)]
     [InlineData(0.5)]

@@ -239,6 +239,25 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
+    public void A_run_told_a_visual_patch_sees_larger_frames_through_the_presets_stages_and_its_package_keeps_it()
+    {
+        // Given a preset that sees 8×8 frames (a 1×1 cell grid) and the fixture's 16×16 shards
+        var preset = TrainingCorpusFixture.Config with { Video = TrainingCorpusFixture.Config.Video with { FrameSize = 8 } };
+        var run = Path.Combine(fixture.Root, "patched-frames");
+
+        // When a run is told --frame-size 16 --visual-patch 2
+        var result = Trainer.Run(Options(run, 2) with { Config = preset, FrameSize = 16, VisualPatch = 2, WritePackage = true }, NullProgress.Instance);
+
+        // Then its package sees 16×16 frames as 8×8 blocks of 2×2 pixels, through the preset's three stages, and loads so
+        using var model = SoundtrackModel.Load(result.PackageDir!);
+        Assert.Equal((16, 2, 8, 3, 1), (model.Config.Video.FrameSize, model.Config.VisualPatch, model.Config.VisualInputSide, model.Config.VisualStages, model.Config.VisualCells));
+
+        // And a patch that leaves the CNN no multiple of 8 is refused before any training, naming the options
+        var e = Assert.Throws<BadInputException>(() => Trainer.Run(Options(Path.Combine(fixture.Root, "bad-patch"), 2) with { Config = preset, FrameSize = 16, VisualPatch = 4 }, NullProgress.Instance));
+        Assert.Contains("--visual-patch 4", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_new_run_can_start_from_a_packages_weights()
     {
         // Given a package from a short run
