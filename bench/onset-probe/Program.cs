@@ -36,7 +36,7 @@ if (flags.Contains("cells4")) config = config with { VisualCells = 4 };
 if (flags.Contains("patch2")) config = config with { VisualPatch = 2 };
 config.Validate();
 Console.WriteLine($"frame {config.Video.FrameSize}, patch {config.VisualPatch}, CNN stages {config.VisualStages}, cells {config.VisualInputSide >> config.VisualStages}, events {config.VisualEventChannels}");
-using var train = ShardDataset.Load(args[0], "train");
+using var train = ShardDataset.Load(args[0], "train", FrameStorage.Mapped); // frames read from the shard files: 128×128 shards fit beside other work
 using var val = ShardDataset.Load(args[0], "val");
 config = config with { TextVocabSize = train.Manifest.VocabSize, Normalisation = train.Manifest.Normalisation };
 const int F = 200;

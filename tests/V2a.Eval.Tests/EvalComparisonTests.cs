@@ -30,7 +30,7 @@ public sealed class EvalComparisonTests : IDisposable
         var r = EvalComparison.Compare(a, b, resamples: 500, seed: 3);
 
         // Then the row pairs the 19 clips tested in both, reads 0.5 against 1, and calls B better; plain timing is unchanged
-        var timing = r.Metrics.Single(m => m.Metric.StartsWith("timing under the negative prompt", StringComparison.Ordinal));
+        var timing = r.Metrics.Single(m => m.Metric.StartsWith("timing with the negative prompt", StringComparison.Ordinal));
         Assert.Equal((19, 0.5, 1.0), (timing.Clips, timing.A, timing.B));
         Assert.Equal(ComparisonVerdict.BBetter, timing.Verdict);
         Assert.Equal(ComparisonVerdict.WithinNoise, r.Metrics.Single(m => m.Metric == "onset F1 ±50 ms").Verdict);

@@ -77,7 +77,7 @@ public static class EvalComparison
             Paired("negative prompt lowers the named class", BetterWhen.Higher, pairs,
                 p => p.A.NegativeChange is not null && p.B.NegativeChange is not null,
                 (rows, side) => Mean(rows, c => side(c).NegativeChange!.Value < 0 ? 1 : 0), resamples, seed),
-            Paired("timing under the negative prompt (onset F1 ±50 ms)", BetterWhen.Higher, pairs,
+            Paired("timing with the negative prompt (F1 ±50)", BetterWhen.Higher, pairs,
                 p => p.A.NegativeOnsetF1At50 is not null && p.B.NegativeOnsetF1At50 is not null,
                 (rows, side) => PooledOnsetF1(rows, c => side(c) is var r ? (r.ReferenceOnsets, r.NegativeGeneratedOnsets!.Value, r.NegativeOnsetF1At50!.Value) : default),
                 resamples, seed),
