@@ -40,7 +40,8 @@ public sealed record ModelConfig
 
     /// <summary>Side of the pixel blocks the visual CNN folds into channels before its first convolution (space to
     /// depth). 1: none. 2: a 128×128 frame (and its difference to the one before) enters as 64×64 cells of 2×2 pixels,
-    /// so the CNN costs about what a 64×64 frame costs but sees every pixel of the larger one.</summary>
+    /// so its convolutions cost 1.4× those of a 64×64 frame (the first takes 24 channels) and it sees every pixel of the
+    /// larger one; the element-wise input stage on four times the pixels makes a training step about twice as long.</summary>
     public int VisualPatch { get; init; } = 1;
 
     /// <summary>Side of the grid the visual CNN's first convolution sees: the frame size / <see cref="VisualPatch"/>.</summary>

@@ -88,7 +88,7 @@ public sealed record TrainOptions
     public int? FrameSize { get; init; }
 
     /// <summary>Side of the pixel blocks a fresh run's visual CNN folds into channels (<see cref="ModelConfig.VisualPatch"/>):
-    /// with <see cref="FrameSize"/> 128 and 2 it sees every pixel of 128×128 frames at about the cost of 64×64. Null: the preset's (1).</summary>
+    /// with <see cref="FrameSize"/> 128 and 2 it sees every pixel of 128×128 frames through the stages of 64×64 (a step about twice as long). Null: the preset's (1).</summary>
     public int? VisualPatch { get; init; }
 
     /// <summary>Share of training clips whose frames are mirrored left to right, for a new run (fresh or --init-from):
