@@ -42,9 +42,10 @@ internal sealed class MappedFrames : IDisposable
     private long FrameBytes => (long)_side * _side * 3;
 
     /// <summary>Maps the frames of a shard file and appends its clips.</summary>
-    public void Append(string path)
+    /// <returns>The names of the file's other tensors, for the caller to load without the frames.</returns>
+    public List<string> Append(string path)
     {
-        var (offset, shape) = FramesLocation(path);
+        var (offset, shape, others) = FramesLocation(path);
         if (shape.Length != 5 || shape[1] != FramesPerClip || shape[2] != _side || shape[3] != _side || shape[4] != 3)
         {
             throw new BadInputException(path, $"holds frames of shape ({string.Join(", ", shape)}) where the other shards hold (N, {FramesPerClip}, {_side}, {_side}, 3); run 'v2a data prepare' again");
@@ -58,6 +59,8 @@ internal sealed class MappedFrames : IDisposable
         {
             _clips.Add((_maps.Count - 1, r * clipBytes));
         }
+
+        return others;
     }
 
     /// <summary>Frames <paramref name="start"/> … <paramref name="start"/> + <paramref name="length"/> − 1 of a clip,
@@ -76,8 +79,9 @@ internal sealed class MappedFrames : IDisposable
         return torch.tensor(bytes, [length, _side, _side, 3]);
     }
 
-    /// <summary>Where a safetensors file keeps its <c>frames</c> tensor: the byte offset of its data and its shape.</summary>
-    internal static (long Offset, long[] Shape) FramesLocation(string path)
+    /// <summary>Where a safetensors file keeps its <c>frames</c> tensor: the byte offset of its data and its shape; and
+    /// the names of its other tensors.</summary>
+    internal static (long Offset, long[] Shape, List<string> Others) FramesLocation(string path)
     {
         using var stream = File.OpenRead(path);
         Span<byte> size = stackalloc byte[8];
@@ -98,7 +102,8 @@ internal sealed class MappedFrames : IDisposable
 
         var shape = frames.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
         var begin = frames.GetProperty("data_offsets")[0].GetInt64();
-        return (8 + headerBytes + begin, shape);
+        var others = doc.RootElement.EnumerateObject().Select(p => p.Name).Where(n => n is not "frames" and not "__metadata__").ToList();
+        return (8 + headerBytes + begin, shape, others);
     }
 
     public void Dispose()

@@ -113,7 +113,8 @@ public sealed class ShardDataset : IDisposable
                     throw new BadInputException(path, "is listed in the manifest but missing; run 'v2a data prepare' again");
                 }
 
-                var dict = Safetensors.LoadStateDict(path);
+                // Mapped frames are not read here: the shard's other tensors only.
+                var dict = mapped is null ? Safetensors.LoadStateDict(path) : Safetensors.LoadStateDict(path, mapped.Append(path));
                 var n = dict["mel"].shape[0];
                 if (n != shard.Clips.Count)
                 {
@@ -124,10 +125,6 @@ public sealed class ShardDataset : IDisposable
                 if (mapped is null)
                 {
                     frame.Append(dict["frames"]);
-                }
-                else
-                {
-                    mapped.Append(path);
                 }
 
                 text.Append(dict["text"]);
