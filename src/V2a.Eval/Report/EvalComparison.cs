@@ -68,7 +68,7 @@ public static class EvalComparison
         var metrics = new List<MetricComparison>
         {
             Paired("onset F1 ±50 ms", BetterWhen.Higher, pairs, p => true,
-                (rows, side) => PooledOnsetF1(rows, c => side(c) is var r ? (r.ReferenceOnsets, r.GeneratedOnsets, r.OnsetF1At50) : default), resamples, seed),
+                (rows, side) => PooledOnsetF1(rows, c => PlainOnsets(side(c))), resamples, seed),
             Paired("top-1 class agreement", BetterWhen.Higher, pairs, p => true,
                 (rows, side) => Mean(rows, c => side(c).GeneratedTopClass == side(c).RealTopClass ? 1 : 0), resamples, seed),
             Paired("KL softmax (nats)", BetterWhen.Lower, pairs, p => true, (rows, side) => Mean(rows, c => side(c).KlSoftmax), resamples, seed),
@@ -79,7 +79,7 @@ public static class EvalComparison
                 (rows, side) => Mean(rows, c => side(c).NegativeChange!.Value < 0 ? 1 : 0), resamples, seed),
             Paired("timing with the negative prompt (F1 ±50)", BetterWhen.Higher, pairs,
                 p => p.A.NegativeOnsetF1At50 is not null && p.B.NegativeOnsetF1At50 is not null,
-                (rows, side) => PooledOnsetF1(rows, c => side(c) is var r ? (r.ReferenceOnsets, r.NegativeGeneratedOnsets!.Value, r.NegativeOnsetF1At50!.Value) : default),
+                (rows, side) => PooledOnsetF1(rows, c => NegativeOnsets(side(c))),
                 resamples, seed),
             Paired("prompt raises the named class", BetterWhen.Higher, pairs,
                 p => p.A.PromptChange is not null && p.B.PromptChange is not null,
@@ -96,6 +96,13 @@ public static class EvalComparison
         return new ComparisonResult(a.Evaluated, b.Evaluated, pairs.Length, a.Clips.Count, b.Clips.Count, resamples,
             metrics, classes, a.FdHalves, b.FdHalves);
     }
+
+    /// <summary>A clip's reference onsets, detected onsets and onset F1 (±50 ms) without a negative prompt.</summary>
+    private static (int Reference, int Detected, double F1) PlainOnsets(ClipResult c) => (c.ReferenceOnsets, c.GeneratedOnsets, c.OnsetF1At50);
+
+    /// <summary>The same for the negative-prompted output (clips tested with one only).</summary>
+    private static (int Reference, int Detected, double F1) NegativeOnsets(ClipResult c) =>
+        (c.ReferenceOnsets, c.NegativeGeneratedOnsets!.Value, c.NegativeOnsetF1At50!.Value);
 
     /// <summary>Onset F1 over the onsets of all the rows together, as the headline figure is: each clip's matched
     /// count is F1 × (reference + detected) / 2.</summary>
