@@ -126,10 +126,14 @@ public static class Guidance
 
     /// <summary>
     /// Guidance with separate terms for the prompt and the negative prompt, each measured with the video on both sides:
-    /// v = v(∅) + w·(v(pos) − v(∅)) + p·(v(pos) − v(video)) − s·(v(video, neg) − v(video)).
+    /// v = v(∅) + w·(v(pos) − v(∅)) + p·(v(pos) − v(video)) − s·max(0, v(video, neg) − v(video)).
     /// The negative prompt's term names what to take out of this scene rather than what the named sound is like
-    /// anywhere; the prompt's term is what the words add to what the video alone would give, so a video the model reads
-    /// strongly does not drown them. Rows of <paramref name="stacked"/>, B each, in the order of
+    /// anywhere, and it only takes out: at a given x_t the velocity's difference is the difference of the predicted
+    /// mels over (1 − t), so its positive part is where naming the sound would make the mel louder — lowered here —
+    /// and its negative part is where the named sound would be quieter, which pushed away would add sound the scene
+    /// does not have (the unclamped term raised the raw level by 24 dB and cost the timing, MODEL_CARD.md). The
+    /// prompt's term is what the words add to what the video alone would give, so a video the model reads strongly
+    /// does not drown them. Rows of <paramref name="stacked"/>, B each, in the order of
     /// <see cref="GuidanceRows"/>: positive (video + prompt, or the video alone without a prompt), the negative prompt
     /// (video + negative prompt) when there is one, unconditional (no video, no text), and the video alone (no text) when
     /// there is a prompt. Without a prompt the p term is 0; without a negative prompt the s term is. At p = s = 0 this is
@@ -149,7 +153,7 @@ public static class Guidance
 
         if (layout.Negative && negativeStrength != 0)
         {
-            v = v - (rows[layout.NegativeRow] - videoOnly).Times(negativeStrength);
+            v = v - (rows[layout.NegativeRow] - videoOnly).clamp_min(0).Times(negativeStrength);
         }
 
         return v;

@@ -89,7 +89,7 @@ public class SamplerTests
         var four = torch.tensor(new float[] { 2, 5, 1, 3 }, [4, 1]);
         var both = new GuidanceRows(Prompt: true, Negative: true);
 
-        // Then v(∅) + w(v(pos) − v(∅)) − s(v(video, neg) − v(video)): w = 1.5, s = 1.5 gives 1 + 1.5 − 1.5·2 = −0.5
+        // Then v(∅) + w(v(pos) − v(∅)) − s·max(0, v(video, neg) − v(video)): w = 1.5, s = 1.5 gives 1 + 1.5 − 1.5·2 = −0.5
         Assert.Equal(-0.5f, Guidance.CombineTerms(four, both, 1.5, 1.5, 0).item<float>(), 5);
 
         // And without a prompt the positive side is the video alone: 1 + 1.5 − 1.5·(5 − 2) = −2
@@ -97,6 +97,14 @@ public class SamplerTests
 
         // And s = 0 is the plain guidance v(∅) + w(v(pos) − v(∅)) = 2.5
         Assert.Equal(2.5f, Guidance.CombineTerms(four, both, 1.5, 0, 0).item<float>(), 5);
+
+        // And where naming the sound would make the scene quieter (v(video, neg) = 1 under v(video) = 3) it only takes
+        // out: nothing is added, the plain guidance 2.5 at any strength; one cell each way, side by side
+        var twoCells = torch.tensor(new float[] { 2, 2, 1, 5, 1, 1, 3, 3 }, [4, 2]);
+        var v = Guidance.CombineTerms(twoCells, both, 1.5, 1.5, 0);
+        Assert.Equal(2.5f, v[0, 0].item<float>(), 5);
+        Assert.Equal(-0.5f, v[0, 1].item<float>(), 5);
+        Assert.Equal(2.5f, Guidance.CombineTerms(twoCells, both, 1.5, 20, 0)[0, 0].item<float>(), 5);
     }
 
     [Fact]
@@ -112,7 +120,7 @@ public class SamplerTests
         // Then v(∅) + w(v(pos) − v(∅)) + p(v(pos) − v(video)): w = 1.5, p = 2 gives 1 + 1.5 + 2·(2 − 3) = 0.5
         Assert.Equal(0.5f, Guidance.CombineTerms(three, promptOnly, 1.5, 0, 2).item<float>(), 5);
 
-        // And with a negative prompt too (rows: pos, neg, ∅, video): 1 + 1.5 + 2·(2 − 3) − 1.5·(5 − 3) = −4
+        // And with a negative prompt too (rows: pos, neg, ∅, video): 1 + 1.5 + 2·(2 − 3) − 1.5·(5 − 3) = −2.5
         var four = torch.tensor(new float[] { 2, 5, 1, 3 }, [4, 1]);
         Assert.Equal(-2.5f, Guidance.CombineTerms(four, new GuidanceRows(Prompt: true, Negative: true), 1.5, 1.5, 2).item<float>(), 5);
 
