@@ -72,26 +72,43 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
     /// <summary>Frames the per-frame CNN takes at once when no gradient is kept (generation, evaluation).</summary>
     internal const int InferenceFrameChunk = 64;
 
+    /// <summary>The per-frame CNN's input: each frame's RGB, (x − 0.5)·4, and its difference to the frame before
+    /// (zero for the first), ·4, both scaled from [0, 255]; with <paramref name="patch"/> P > 1 each P×P block of pixels
+    /// folded into channels as <c>pixel_unshuffle</c> orders them (channel k·P² + i·P + j: input channel k at row i,
+    /// column j of the block).</summary>
+    /// <param name="frames">(B, F, S, S, 3) uint8.</param>
+    /// <returns>(B·F, 6·P², S/P, S/P) float32.</returns>
+    public static Tensor Input(Tensor frames, int patch)
+    {
+        var (b, f, s) = (frames.shape[0], frames.shape[1], frames.shape[2]);
+        var (side, c) = (s / patch, 3L * patch * patch);
+        using var scope = torch.NewDisposeScope();
+        // The blocks folded into channels while still bytes (a byte moved per value, not four), then to float straight
+        // into the output's halves and scaled in place: the same arithmetic, in the same order, as the plain
+        // cat([(rgb − 0.5)·4, (rgb − rgb before)·4]) with rgb = frames / 255, so the result is identical to the bit —
+        // in a fraction of the passes over memory (at 128×128 the plain way took 0.61 s of a 3.34 s encoder step, this 0.14 s).
+        var bytes = frames.reshape(b, f, side, patch, side, patch, 3).permute(0, 1, 6, 3, 5, 2, 4).reshape(b, f, c, side, side);
+        var x = torch.empty([b, f, 2 * c, side, side], ScalarType.Float32, frames.device);
+        var rgb = x.narrow(2, 0, c);
+        rgb.copy_(bytes).div_(255);
+        var motion = x.narrow(2, c, c);
+        motion.narrow(1, 0, 1).zero_();
+        if (f > 1)
+        {
+            motion.narrow(1, 1, f - 1).copy_(rgb.narrow(1, 1, f - 1) - rgb.narrow(1, 0, f - 1)).mul_(4);
+        }
+
+        rgb.sub_(0.5).mul_(4);
+
+        return scope.MoveToOuter(x.view(b * f, 2 * c, side, side));
+    }
+
     /// <param name="frames">(B, F, S, S, 3) uint8 RGB frames, F consecutive frames at the video rate.</param>
     /// <returns>(B, F, D): feature of each frame, in the frame's time.</returns>
     public override Tensor forward(Tensor frames)
     {
-        var (b, f, s) = (frames.shape[0], frames.shape[1], frames.shape[2]);
-        Tensor x;
-        using (var input = torch.NewDisposeScope())
-        {
-            var rgb = frames.to_type(ScalarType.Float32).DividedBy(255).permute(0, 1, 4, 2, 3); // (B, F, 3, S, S) in [0, 1]
-            // Motion: frame minus previous frame; the first frame of the stretch has no predecessor, so zero.
-            var diff = torch.cat([torch.zeros_like(rgb.narrow(1, 0, 1)), rgb.narrow(1, 1, f - 1) - rgb.narrow(1, 0, f - 1)], 1);
-            x = torch.cat([rgb.Minus(0.5).Times(4), diff.Times(4)], 2).reshape(b * f, 6, s, s); // (B·F, 6, S, S)
-            if (patch > 1)
-            {
-                x = nn.functional.pixel_unshuffle(x, patch); // (B·F, 6·P², S/P, S/P): each P×P block of pixels as channels
-            }
-
-            x = input.MoveToOuter(x);
-        }
-
+        var (b, f) = (frames.shape[0], frames.shape[1]);
+        var x = Input(frames, patch);
         Tensor fine;
         if (torch.is_grad_enabled() || b * f <= InferenceFrameChunk)
         {

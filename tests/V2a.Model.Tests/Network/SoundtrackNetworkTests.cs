@@ -140,6 +140,40 @@ public class SoundtrackNetworkTests
     }
 
     [Theory]
+    [InlineData(1, 5)]
+    [InlineData(2, 5)]
+    [InlineData(4, 1)]
+    public void The_visual_input_is_each_frame_and_its_motion_scaled_and_folded_in_blocks_to_the_bit(int patch, int frameCount)
+    {
+        // Given 2 clips of random RGB bytes, 16×16
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(11);
+        var frames = torch.randint(0, 256, [2, frameCount, 16, 16, 3]).to_type(ScalarType.Byte);
+
+        // When the encoder's input is made from them
+        var x = V2a.Model.Conditions.VisualEncoder.Input(frames, patch);
+
+        // Then it is, value for value, the plain recipe: rgb = bytes / 255 as (rgb − 0.5)·4 and (rgb − the frame before)·4
+        // (zero for the first frame), channels first, each P×P block folded into channels as pixel_unshuffle does
+        var rgb = frames.to_type(ScalarType.Float32).div(255).permute(0, 1, 4, 2, 3);
+        var before = torch.cat([rgb.narrow(1, 0, 1), rgb.narrow(1, 0, frameCount - 1)], 1);
+        var plain = torch.cat([(rgb - 0.5) * 4, (rgb - before) * 4], 2).reshape(2 * frameCount, 6, 16, 16);
+        if (patch > 1)
+        {
+            plain = nn.functional.pixel_unshuffle(plain, patch);
+        }
+
+        Assert.Equal(new long[] { 2 * frameCount, 6 * patch * patch, 16 / patch, 16 / patch }, x.shape);
+        Assert.True(plain.equal(x).all().item<bool>(), $"max difference {(plain - x).abs().max().item<float>()}");
+
+        // And a block's channels are its pixels: channel k·P² + i·P + j of cell (r, c) is input channel k at pixel
+        // (r·P + i, c·P + j) — here green (k = 1) at row 1, column 0 of the block of cell (3, 2) in clip 1's last frame
+        var (i, j, r, c) = (patch > 1 ? 1 : 0, 0, 3, 2);
+        var expected = ((frames[1, frameCount - 1, (r * patch) + i, (c * patch) + j, 1].item<byte>() / 255f) - 0.5f) * 4;
+        Assert.Equal(expected, x[(2 * frameCount) - 1, (1 * patch * patch) + (i * patch) + j, r, c].item<float>(), 6);
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(8)]
     public void Visual_features_are_the_same_when_generation_encodes_frames_a_chunk_at_a_time(int eventChannels)
