@@ -72,23 +72,41 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
     /// <summary>Frames the per-frame CNN takes at once when no gradient is kept (generation, evaluation).</summary>
     internal const int InferenceFrameChunk = 64;
 
+    /// <summary>Channels of <see cref="Input"/>'s layout for blocks of side <paramref name="patch"/>: the 6·P² of the
+    /// pixels, then zero channels up to a multiple of 16 where 6·P² is over 16 and not one already. libtorch 2.10's
+    /// float32 CPU convolution computes wrong outputs for more than 16 input channels that are no multiple of 16 (on
+    /// the dev VM's AMD EPYC: 17–31, 33–47, … all wrong by the order of the outputs themselves, its gradients with
+    /// respect to the weights right — measured against float64), which 2×2 blocks (24) would meet; 1 (6) and 4 (96)
+    /// do not. The zero channels meet zero weights (the first convolution's are padded to match), so the result is
+    /// the 6·P²-channel convolution's.</summary>
+    public static long InputChannels(int patch)
+    {
+        var c = 6L * patch * patch;
+        return c <= 16 || c % 16 == 0 ? c : (c + 15) / 16 * 16;
+    }
+
     /// <summary>The per-frame CNN's input: each frame's RGB, (x − 0.5)·4, and its difference to the frame before
     /// (zero for the first), ·4, both scaled from [0, 255]; with <paramref name="patch"/> P > 1 each P×P block of pixels
     /// folded into channels as <c>pixel_unshuffle</c> orders them (channel k·P² + i·P + j: input channel k at row i,
-    /// column j of the block).</summary>
+    /// column j of the block), then zero channels up to <see cref="InputChannels"/>.</summary>
     /// <param name="frames">(B, F, S, S, 3) uint8.</param>
-    /// <returns>(B·F, 6·P², S/P, S/P) float32.</returns>
+    /// <returns>(B·F, <see cref="InputChannels"/>, S/P, S/P) float32.</returns>
     public static Tensor Input(Tensor frames, int patch)
     {
         var (b, f, s) = (frames.shape[0], frames.shape[1], frames.shape[2]);
-        var (side, c) = (s / patch, 3L * patch * patch);
+        var (side, c, all) = (s / patch, 3L * patch * patch, InputChannels(patch));
         using var scope = torch.NewDisposeScope();
         // The blocks folded into channels while still bytes (a byte moved per value, not four), then to float straight
         // into the output's halves and scaled in place: the same arithmetic, in the same order, as the plain
         // cat([(rgb − 0.5)·4, (rgb − rgb before)·4]) with rgb = frames / 255, so the result is identical to the bit —
         // in a fraction of the passes over memory (at 128×128 the plain way took 0.61 s of a 3.34 s encoder step, this 0.14 s).
         var bytes = frames.reshape(b, f, side, patch, side, patch, 3).permute(0, 1, 6, 3, 5, 2, 4).reshape(b, f, c, side, side);
-        var x = torch.empty([b, f, 2 * c, side, side], ScalarType.Float32, frames.device);
+        var x = torch.empty([b, f, all, side, side], ScalarType.Float32, frames.device);
+        if (all > 2 * c)
+        {
+            x.narrow(2, 2 * c, all - (2 * c)).zero_();
+        }
+
         var rgb = x.narrow(2, 0, c);
         rgb.copy_(bytes).div_(255);
         var motion = x.narrow(2, c, c);
@@ -100,7 +118,27 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
 
         rgb.sub_(0.5).mul_(4);
 
-        return scope.MoveToOuter(x.view(b * f, 2 * c, side, side));
+        return scope.MoveToOuter(x.view(b * f, all, side, side));
+    }
+
+    /// <summary>The first convolution's weights for frames <paramref name="patch"/> times finer, folded in P×P blocks
+    /// (<see cref="Input"/>), that compute what <paramref name="weight"/> computes on the same frames averaged over
+    /// each block: every input channel's kernel spread over its P² block positions, divided by P². The rest of the
+    /// encoder sees the same grid, so a package trained on area-scaled frames starts on the finer ones as it was.</summary>
+    /// <param name="weight">(O, 6, K, K) of an encoder without blocks.</param>
+    /// <returns>(O, 6·P², K, K).</returns>
+    public static Tensor WidenInputWeight(Tensor weight, int patch)
+    {
+        if (weight.dim() != 4 || weight.shape[1] != 6)
+        {
+            throw new ArgumentException($"expected the (O, 6, K, K) weight of an encoder without blocks, got ({string.Join(", ", weight.shape)})", nameof(weight));
+        }
+
+        var blocks = patch * patch;
+        using var scope = torch.NewDisposeScope();
+        // Channel k·P² + i·P + j takes input channel k's kernel: repeat each channel P² times in place.
+        var widened = weight.repeat_interleave(blocks, dim: 1).div(blocks);
+        return scope.MoveToOuter(widened);
     }
 
     /// <param name="frames">(B, F, S, S, 3) uint8 RGB frames, F consecutive frames at the video rate.</param>
@@ -156,10 +194,13 @@ public sealed class VisualEncoder : nn.Module<Tensor, Tensor>
         return norm.forward(h.transpose(1, 2)); // (B, F, D)
     }
 
-    /// <summary>The per-frame CNN: (N, 6, S, S) → its S/8 grid (N, C, S/8, S/8) and the config's cell grid (N, C, cells, cells).</summary>
+    /// <summary>The per-frame CNN: (N, <see cref="InputChannels"/>, S, S) → its S/8 grid (N, C, S/8, S/8) and the config's cell grid (N, C, cells, cells).</summary>
     private (Tensor Fine, Tensor Cells) Cells(Tensor x)
     {
-        x = nn.functional.gelu(conv1.forward(x));
+        var pad = x.shape[1] - conv1.weight!.shape[1];
+        x = nn.functional.gelu(pad == 0
+            ? conv1.forward(x)
+            : nn.functional.conv2d(x, nn.functional.pad(conv1.weight, [0, 0, 0, 0, 0, pad]), conv1.bias, strides: [2, 2], padding: [1, 1]));
         x = nn.functional.gelu(conv2.forward(x));
         var fine = nn.functional.gelu(conv3.forward(x)); // (N, C, S/8, S/8)
         x = fine;

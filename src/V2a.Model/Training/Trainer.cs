@@ -88,7 +88,9 @@ public sealed record TrainOptions
     public int? FrameSize { get; init; }
 
     /// <summary>Side of the pixel blocks a fresh run's visual CNN folds into channels (<see cref="ModelConfig.VisualPatch"/>):
-    /// with <see cref="FrameSize"/> 128 and 2 it sees every pixel of 128×128 frames through the stages of 64×64 (a step about twice as long). Null: the preset's (1).</summary>
+    /// with <see cref="FrameSize"/> 128 and 2 it sees every pixel of 128×128 frames through the stages of 64×64 (a step about 1.3× as long). Null: the preset's (1).
+    /// With <see cref="InitFrom"/> a package that sees F×F frames without blocks: P with <see cref="FrameSize"/> F·P (the
+    /// package's first convolution widened by <see cref="Conditions.VisualEncoder.WidenInputWeight"/>).</summary>
     public int? VisualPatch { get; init; }
 
     /// <summary>Share of training clips whose frames are mirrored left to right, for a new run (fresh or --init-from):
@@ -199,6 +201,22 @@ public static class Trainer
             addsEventPath = addEvents > 0;
         }
 
+        // A package may also be given a finer picture folded into the same grid (--frame-size F·P --visual-patch P on
+        // a package that sees F×F frames without blocks): its first convolution is widened to match (below).
+        var widens = 1;
+        if (packageConfig is not null && ((o.FrameSize is { } finer && finer != packageConfig.Video.FrameSize) || (o.VisualPatch is { } blocks && blocks != packageConfig.VisualPatch)))
+        {
+            var (size, patch) = (o.FrameSize ?? packageConfig.Video.FrameSize, o.VisualPatch ?? packageConfig.VisualPatch);
+            var had = packageConfig.Video.FrameSize;
+            if (packageConfig.VisualPatch != 1 || patch < 2 || size != had * patch)
+            {
+                throw new BadInputException(initFrom, $"sees {had}x{had} frames{(packageConfig.VisualPatch > 1 ? $" in {packageConfig.VisualPatch}x{packageConfig.VisualPatch} blocks" : "")}; a run from it may only see a finer picture folded into the same grid (--frame-size {had * 2} --visual-patch 2, or {had * 4} and 4), or keep its frames (leave out --frame-size and --visual-patch)");
+            }
+
+            packageConfig = packageConfig with { VisualPatch = patch, Video = packageConfig.Video with { FrameSize = size } };
+            widens = patch;
+        }
+
         var config = latest is not null
             ? ModelConfig.FromJson(File.ReadAllText(Path.Combine(latest, Checkpoint.ConfigFile)), Path.Combine(latest, Checkpoint.ConfigFile))
             : packageConfig ?? ConfigFor(o, manifest);
@@ -285,7 +303,7 @@ public static class Trainer
             // find its place; the onset head, when the new run adds one, keeps its fresh initialisation.
             using var source = new SoundtrackNetwork(sourceConfig!);
             source.load_safetensors(Path.Combine(initFrom, ModelPackage.WeightsFile));
-            CopyWeights(source, net, targetMayHaveMore: true);
+            CopyWeights(source, net, targetMayHaveMore: true, widenVisualInput: widens);
             if (addsEventPath)
             {
                 net.SilenceEventPath();
@@ -794,7 +812,9 @@ public static class Trainer
 
     /// <summary>Copies every weight of <paramref name="from"/> into the same-named one of <paramref name="to"/>. Unless
     /// <paramref name="targetMayHaveMore"/>, both must hold the same names; either way every source weight must land.</summary>
-    internal static void CopyWeights(nn.Module from, nn.Module to, bool targetMayHaveMore = false)
+    /// <param name="widenVisualInput">P > 1: the target's visual encoder folds P×P blocks the source's did not see;
+    /// its first convolution gets <see cref="VisualEncoder.WidenInputWeight"/> of the source's.</param>
+    internal static void CopyWeights(nn.Module from, nn.Module to, bool targetMayHaveMore = false, int widenVisualInput = 1)
     {
         using var noGrad = torch.no_grad();
         var source = from.state_dict();
@@ -808,9 +828,19 @@ public static class Trainer
 
         foreach (var (name, p) in source)
         {
+            if (widenVisualInput > 1 && name == VisualInputWeight)
+            {
+                using var widened = VisualEncoder.WidenInputWeight(p, widenVisualInput);
+                target[name].copy_(widened);
+                continue;
+            }
+
             target[name].copy_(p);
         }
     }
+
+    /// <summary>The name of the visual encoder's first convolution weight in the network's state.</summary>
+    internal const string VisualInputWeight = "visual.conv1.weight";
 
     private static void UpdateEma(nn.Module net, nn.Module ema, double decay)
     {

@@ -140,6 +140,46 @@ public class SoundtrackNetworkTests
     }
 
     [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void A_widened_first_convolution_sees_each_block_as_the_encoder_without_blocks_sees_its_average(int patch)
+    {
+        // Given the debug visual encoder at 16×16 frames, and one at 16·P frames in P×P blocks whose first convolution is
+        // the first's widened and every other weight the first's
+        var config = TestSupport.Debug() with { VisualEventChannels = 8 };
+        var patched = config with { VisualPatch = patch, Video = config.Video with { FrameSize = config.Video.FrameSize * patch } };
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        torch.manual_seed(8);
+        using var plain = new V2a.Model.Conditions.VisualEncoder(config);
+        using var blocks = new V2a.Model.Conditions.VisualEncoder(patched);
+        var weights = blocks.state_dict();
+        foreach (var (name, p) in plain.state_dict())
+        {
+            weights[name].copy_(name == "conv1.weight" ? V2a.Model.Conditions.VisualEncoder.WidenInputWeight(p, patch) : p);
+        }
+
+        plain.eval();
+        blocks.eval();
+
+        // When the first sees random frames and the second the same frames with each pixel grown to a P×P block
+        var frames = torch.randint(0, 256, [2, 6, 16, 16, 3]).to_type(ScalarType.Byte);
+        var grown = frames.repeat_interleave(patch, dim: 2).repeat_interleave(patch, dim: 3);
+
+        // Then both give the same features (with 2×2 blocks only since the input is padded to 32 channels: libtorch's float32
+        // CPU convolution over 24 input channels was off by 0.07 here, see VisualEncoder.InputChannels)
+        var a = plain.forward(frames);
+        var b = blocks.forward(grown);
+        Assert.True(a.allclose(b, rtol: 0, atol: 1e-5), $"max difference {(a - b).abs().max().item<float>()}");
+
+        // And the widened kernel of channel k at block position (i, j) is the kernel of channel k over P²
+        var w = plain.state_dict()["conv1.weight"];
+        var wide = V2a.Model.Conditions.VisualEncoder.WidenInputWeight(w, patch);
+        Assert.Equal(new long[] { w.shape[0], 6 * patch * patch, 3, 3 }, wide.shape);
+        Assert.True(wide.narrow(1, (4 * patch * patch) + patch + 1, 1).equal(w.narrow(1, 4, 1) / (patch * patch)).all().item<bool>());
+    }
+
+    [Theory]
     [InlineData(1, 5)]
     [InlineData(2, 5)]
     [InlineData(4, 1)]
@@ -163,8 +203,13 @@ public class SoundtrackNetworkTests
             plain = nn.functional.pixel_unshuffle(plain, patch);
         }
 
-        Assert.Equal(new long[] { 2 * frameCount, 6 * patch * patch, 16 / patch, 16 / patch }, x.shape);
-        Assert.True(plain.equal(x).all().item<bool>(), $"max difference {(plain - x).abs().max().item<float>()}");
+        // (then zero channels up to a multiple of 16: 24 → 32 for 2×2 blocks; 6 and 96 stay)
+        var channels = V2a.Model.Conditions.VisualEncoder.InputChannels(patch);
+        Assert.Equal(patch == 2 ? 32 : 6 * patch * patch, channels);
+        Assert.Equal(new long[] { 2 * frameCount, channels, 16 / patch, 16 / patch }, x.shape);
+        var pixels = x.narrow(1, 0, 6 * patch * patch);
+        Assert.True(plain.equal(pixels).all().item<bool>(), $"max difference {(plain - pixels).abs().max().item<float>()}");
+        Assert.True(x.narrow(1, 6 * patch * patch, channels - (6 * patch * patch)).eq(0).all().item<bool>());
 
         // And a block's channels are its pixels: channel k·P² + i·P + j of cell (r, c) is input channel k at pixel
         // (r·P + i, c·P + j) — here green (k = 1) at row 1, column 0 of the block of cell (3, 2) in clip 1's last frame

@@ -539,6 +539,63 @@ public class TrainerTests(TrainingCorpusFixture fixture) : IClassFixture<Trainin
     }
 
     [Fact]
+    public void A_run_from_a_package_can_see_frames_twice_as_fine_in_blocks_and_starts_as_the_package_on_their_average()
+    {
+        // Given a package trained on the corpus's 16×16 frames, and the same corpus prepared at 32×32
+        var package = Trainer.Run(Options(Path.Combine(fixture.Root, "coarse"), 2) with { WritePackage = true }, NullProgress.Instance).PackageDir!;
+        var fine = DataPreparer.Prepare(new DataPrepareOptions
+        {
+            CorpusDir = Path.Combine(fixture.Root, "corpus"), OutDir = Path.Combine(fixture.Root, "shards32"), ValFraction = 0.25, FrameSize = 32,
+            TextMaxTokens = 12, Vocabulary = Path.Combine(fixture.ShardsDir, ShardManifest.VocabFileName),
+        }, NullProgress.Instance);
+        Assert.Equal(32, fine.Video.FrameSize);
+
+        // When a new run starts from it seeing 32×32 frames in 2×2 blocks (learning rate 0: nothing but the initialisation)
+        var finer = Trainer.Run(Options(Path.Combine(fixture.Root, "finer"), 2) with
+        {
+            DataDir = Path.Combine(fixture.Root, "shards32"), InitFrom = package, FrameSize = 32, VisualPatch = 2, LearningRate = 0, WritePackage = true,
+        }, NullProgress.Instance);
+
+        // Then its package sees 32×32 frames in blocks, every weight but the first convolution's the package's
+        using var a = SoundtrackModel.Load(package);
+        using var b = SoundtrackModel.Load(finer.PackageDir!);
+        Assert.Equal((16, 1), (a.Config.Video.FrameSize, a.Config.VisualPatch));
+        Assert.Equal((32, 2), (b.Config.Video.FrameSize, b.Config.VisualPatch));
+        var after = b.Network.state_dict();
+        foreach (var (name, p) in a.Network.state_dict().Where(kv => kv.Key != Trainer.VisualInputWeight))
+        {
+            Assert.True(p.equal(after[name]).all().item<bool>(), $"{name} differs");
+        }
+
+        using (var widened = V2a.Model.Conditions.VisualEncoder.WidenInputWeight(a.Network.state_dict()[Trainer.VisualInputWeight], 2))
+        {
+            Assert.True(widened.equal(after[Trainer.VisualInputWeight]).all().item<bool>(), "the first convolution is not the package's, widened");
+        }
+
+        // And on frames whose 2×2 blocks are each one colour it computes exactly what the package computes on one pixel a
+        // block: the same visual features, the same velocity
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var seq = a.Config.Sequence(1.28);
+        var (frames, ids, mask) = TestSupport.Inputs(a.Config, seq, 2);
+        var blocks = frames.repeat_interleave(2, dim: 2).repeat_interleave(2, dim: 3);
+        var x = torch.randn([2, a.Config.Audio.MelBins, seq.MelFrames], generator: new torch.Generator(5));
+        var t = torch.tensor(new[] { 0.3f, 0.8f });
+        var coarse = a.Network.PrepareConditions(frames, ids, mask, TestSupport.Flags(false, false), TestSupport.Flags(false, false), seq);
+        var folded = b.Network.PrepareConditions(blocks, ids, mask, TestSupport.Flags(false, false), TestSupport.Flags(false, false), seq);
+        Assert.True(coarse.AudioAdd.abs().max().item<float>() > 1e-3, "the visual features are not trivial");
+        Assert.True(coarse.AudioAdd.allclose(folded.AudioAdd, rtol: 0, atol: 1e-5), $"max difference {(coarse.AudioAdd - folded.AudioAdd).abs().max().item<float>()}");
+        Assert.True(a.Network.PredictVelocity(x, t, coarse).allclose(b.Network.PredictVelocity(x, t, folded), rtol: 0, atol: 1e-5));
+
+        // And a package cannot be given frames that do not fold into its grid
+        var e = Assert.Throws<BadInputException>(() => Trainer.Run(Options(Path.Combine(fixture.Root, "unfolded"), 2) with
+        {
+            DataDir = Path.Combine(fixture.Root, "shards32"), InitFrom = package, FrameSize = 32,
+        }, NullProgress.Instance));
+        Assert.Contains("--visual-patch 2", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_run_from_a_package_can_add_the_sync_head()
     {
         // Given a package trained without the sync loss
