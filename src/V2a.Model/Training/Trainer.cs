@@ -88,7 +88,7 @@ public sealed record TrainOptions
     public int? FrameSize { get; init; }
 
     /// <summary>Side of the pixel blocks a fresh run's visual CNN folds into channels (<see cref="ModelConfig.VisualPatch"/>):
-    /// with <see cref="FrameSize"/> 128 and 2 it sees every pixel of 128×128 frames through the stages of 64×64 (a step about 1.3× as long). Null: the preset's (1).
+    /// with <see cref="FrameSize"/> 128 and 2 it sees every pixel of 128×128 frames through the stages of 64×64 (the visual encoder's step about 2.5× as long in the onset probe). Null: the preset's (1).
     /// With <see cref="InitFrom"/> a package that sees F×F frames without blocks: P with <see cref="FrameSize"/> F·P (the
     /// package's first convolution widened by <see cref="Conditions.VisualEncoder.WidenInputWeight"/>).</summary>
     public int? VisualPatch { get; init; }
