@@ -1,5 +1,6 @@
 using TorchSharp;
 using V2a.Model.Network;
+using V2a.Model.Training;
 using static TorchSharp.torch;
 
 namespace V2a.Model.Tests.Network;
@@ -137,6 +138,33 @@ public class SoundtrackNetworkTests
         // And a patch that does not divide the frame, or leaves a side no multiple of 8, is refused
         Assert.Throws<InvalidOperationException>(() => (config with { VisualPatch = 3 }).Validate());
         Assert.Throws<InvalidOperationException>(() => (config with { VisualPatch = 4 }).Validate());
+    }
+
+    [Theory]
+    [InlineData("debug", 1)]
+    [InlineData("small", 1)]
+    [InlineData("small", 2)]
+    [InlineData("medium", 1)]
+    [InlineData("large", 1)]
+    public void Every_convolution_takes_an_input_channel_count_libtorchs_cpu_convolution_gets_right(string preset, int patch)
+    {
+        // Given a preset's network (the small one also at 64×64 with the event path, and at 128×128 in 2×2 blocks)
+        var config = ModelConfig.FromPreset(preset) with { TextVocabSize = 16 };
+        if (preset == "small")
+        {
+            config = config with { VisualEventChannels = 128, VisualCells = 4, VisualPatch = patch, Video = config.Video with { FrameSize = 64 * patch } };
+        }
+
+        using var net = TestSupport.Network(config);
+
+        // Then every convolution's input, as it is run, has at most 16 channels or a multiple of 16: libtorch 2.10's float32
+        // CPU convolution computes wrong outputs for 17–31, 33–47, … on the dev VM (VisualEncoder.InputChannels); the
+        // first visual convolution runs on its input padded to VisualEncoder.InputChannels
+        foreach (var (name, w) in net.state_dict().Where(kv => kv.Key.EndsWith(".weight", StringComparison.Ordinal) && kv.Value.dim() >= 3))
+        {
+            var channels = name == Trainer.VisualInputWeight ? V2a.Model.Conditions.VisualEncoder.InputChannels(config.VisualPatch) : w.shape[1];
+            Assert.True(channels <= 16 || channels % 16 == 0, $"{preset}: {name} takes {channels} input channels");
+        }
     }
 
     [Theory]
