@@ -9,7 +9,8 @@ using static TorchSharp.torch;
 // Target: per video frame, 1 at the first frame at or after an on-screen event of a sharp-onset class (FoleyWorld's
 // annotations in CORPUS/meta.jsonl). Trains on 8 s clips of the shards' training split, batch 8, AdamW, and every
 // 100 steps prints the validation AUC and the F1 of peak picking within ±1 frame (threshold: as many frames as events),
-// scored by SyncLoss.Auc / SyncLoss.PeakF1 like the trainer's onset head.
+// scored by SyncLoss.Auc / SyncLoss.PeakF1 like the trainer's onset head; then the same peaks as `v2a eval` scores
+// audio (±50 ms against OnsetTruth), pooled and by class.
 // Usage (bench/onset-probe/run.sh builds it): onset-probe SHARDS CORPUS LR STEPS [FRAME_SIZE=32] [mirror] [events] [cells4] [patch2]; the shards'
 // frame size must match (v2a data prepare --frame-size 64 for 64); "mirror" flips half the training clips left to right
 // (ModelConfig.FrameFlipProbability 0.5); "events" adds the visual encoder's event path (ModelConfig.VisualEventChannels 128).
@@ -26,6 +27,9 @@ foreach (var line in File.ReadLines(Path.Combine(args[1], "meta.jsonl")))
             list.Add(e.GetProperty("t_start").GetDouble());
     events[d.RootElement.GetProperty("id").GetString()!] = list;
 }
+// Per class, as `v2a eval` scores audio: the reference onsets of OnsetTruth (on-screen sharp, unmasked), each peak at its
+// frame's time, one-to-one matches within ±50 ms.
+var truth = V2a.Corpus.CorpusReader.Read(args[1]).ToDictionary(c => c.Id, V2a.Eval.OnsetTruth.For);
 var config = ModelConfig.FromPreset("small");
 if (args.Length > 4) config = config with { Video = config.Video with { FrameSize = int.Parse(args[4]) } };
 var flags = args.Skip(5).ToHashSet();
@@ -59,7 +63,6 @@ var opt = optim.AdamW(ps, double.Parse(args[2], inv));
 var rnd = new Random(1);
 var augment = new Random(2); // mirroring draws, apart from the clip draws so both variants see the same clips
 var valIdx = Enumerable.Range(0, val.Count).ToList();
-var valBatch = val.Batch(valIdx, 8.0, config, null);
 var valTarget = Target(val, valIdx);
 var posRate = valTarget.mean().item<float>();
 Console.WriteLine($"val clips {val.Count}, event frames {valTarget.sum().item<float>()}, rate {posRate:0.0000}");
@@ -90,5 +93,24 @@ for (var step = 1; step <= int.Parse(args[3]); step++)
         var auc = V2a.Model.Training.SyncLoss.Auc(pv, tv);
         var (f1, tp, fp, fn) = V2a.Model.Training.SyncLoss.PeakF1(pv, tv, F, 1);
         Console.WriteLine($"step {step} train {loss.item<float>():0.0000} val auc {auc:0.000} f1@1frame {f1:0.000} (tp {tp} fp {fp} fn {fn})");
+        var threshold = pv.OrderByDescending(v => v).ElementAt((int)tv.Sum() - 1); // as PeakF1's
+        var byClass = new V2a.Eval.Metrics.OnsetAccuracy();
+        for (var r = 0; r < val.Count; r++)
+        {
+            var peaks = new List<double>();
+            for (var j = 0; j < F; j++)
+            {
+                var x = pv[(r * F) + j];
+                if (x >= threshold && (j == 0 || x >= pv[(r * F) + j - 1]) && (j == F - 1 || x > pv[(r * F) + j + 1]))
+                {
+                    peaks.Add(j / 25.0);
+                }
+            }
+
+            byClass.Add(truth[val.ClipIds[r]], peaks);
+        }
+
+        Console.WriteLine($"  ±50 ms as eval: F1 {byClass.Tight.F1:0.000} (R {byClass.Tight.Recall:0.000}); by class "
+            + string.Join(", ", byClass.RecallByClass.Select(c => $"{c.Class} {c.Found}/{c.Reference}")));
     }
 }

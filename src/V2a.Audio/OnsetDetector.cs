@@ -6,6 +6,9 @@ namespace V2a.Audio;
 /// </summary>
 public sealed record OnsetScore(double Precision, double Recall, double F1, int Matched, IReadOnlyList<double> Errors)
 {
+    /// <summary>For each reference onset, in the order given, whether a detection was matched to it.</summary>
+    public IReadOnlyList<bool> ReferenceFound { get; init; } = [];
+
     /// <summary>Median of |error| in seconds over matched pairs (NaN when nothing matched).</summary>
     public double MedianAbsoluteError
     {
@@ -168,7 +171,7 @@ public static class OnsetDetector
         var recall = reference.Count == 0 ? 0 : (double)matched / reference.Count;
         var f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
         var errors = errorByRef.Where(e => e.HasValue).Select(e => e!.Value).ToArray();
-        return new OnsetScore(precision, recall, f1, matched, errors);
+        return new OnsetScore(precision, recall, f1, matched, errors) { ReferenceFound = refUsed };
     }
 
     /// <summary>Frames that pass the adaptive threshold, ascending.</summary>

@@ -38,6 +38,11 @@ public sealed record EvalResult
     /// onsets — the most that choosing among this many candidates (by any score) could give.</summary>
     public double? OnsetF1BestSeed { get; init; }
 
+    /// <summary>Per sound class, its reference onsets and how many the generated and the real audio have within ±50 ms
+    /// (candidate 0): which kinds of event a model times and which it misses. Null in results written before
+    /// the night of 2026-11-28.</summary>
+    public IReadOnlyList<ClassOnsetResult>? OnsetRecallByClass { get; init; }
+
     public required OffsetResult Offset { get; init; }
 
     public required DiversityResult Diversity { get; init; }
@@ -84,6 +89,12 @@ public sealed record OnsetResult(
     double Precision50, double Recall50, double F1At50,
     double Precision100, double Recall100, double F1At100,
     double MedianErrorMs, double P90ErrorMs, double MeanSignedErrorMs);
+
+/// <param name="Class">A sharp sound class (FoleyWorld's names).</param>
+/// <param name="Reference">Its reference onsets over the clips scored.</param>
+/// <param name="Generated">How many of them the generated audio has within ±50 ms.</param>
+/// <param name="Real">The same for the real audio: the detector's ceiling for the class.</param>
+public sealed record ClassOnsetResult(string Class, int Reference, int Generated, int Real);
 
 /// <summary>Audio–video offset over clips, for the generated audio and (Real…) for the real audio, the floor.</summary>
 /// <param name="MeanAbsSeconds">Mean |lag| over clips with an estimate (the DeSync analogue), seconds.</param>

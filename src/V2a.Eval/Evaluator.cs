@@ -382,6 +382,7 @@ public static class Evaluator
             RealOnsets = ToResult(realOnsets),
             OnsetF1BySeed = onsetsBySeed.Count >= 2 ? onsetsBySeed.Select(o => o.Tight.F1).ToList() : null,
             OnsetF1BestSeed = onsetsBySeed.Count >= 2 ? onsetsBestSeed.Tight.F1 : null,
+            OnsetRecallByClass = RecallByClass(onsets, realOnsets),
             Offset = new OffsetResult(
                 Stats.Mean(offsets.Select(Math.Abs)), Stats.Percentile(offsets, 50), InSync(offsets),
                 Stats.Mean(realOffsets.Select(Math.Abs)), Stats.Percentile(realOffsets, 50), InSync(realOffsets), offsets.Count),
@@ -528,6 +529,13 @@ public static class Evaluator
     private static double InSync(List<double> lags) => Stats.Mean(lags.Select(l => Math.Abs(l) <= OffsetResult.InSyncSeconds ? 1.0 : 0.0));
 
     private static double RealSpread(List<float[]> real) => real.Count < 2 ? double.NaN : Diversity.MeanPairwiseDistance(real);
+
+    /// <summary>Both sides' per-class recall, joined by class (the two saw the same reference onsets).</summary>
+    internal static IReadOnlyList<ClassOnsetResult> RecallByClass(OnsetAccuracy generated, OnsetAccuracy real)
+    {
+        var realFound = real.RecallByClass.ToDictionary(c => c.Class, c => c.Found, StringComparer.Ordinal);
+        return generated.RecallByClass.Select(c => new ClassOnsetResult(c.Class, c.Reference, c.Found, realFound.GetValueOrDefault(c.Class))).ToList();
+    }
 
     private static OnsetResult ToResult(OnsetAccuracy a) => new(
         a.Tight.Reference, a.Tight.Detected,

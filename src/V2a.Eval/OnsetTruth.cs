@@ -28,7 +28,10 @@ namespace V2a.Eval;
 /// </summary>
 /// <param name="Reference">Reference onset times in seconds, ascending.</param>
 /// <param name="Stretches">The events behind the set-aside stretches (see <see cref="SetAside"/>).</param>
-public sealed record OnsetTruth(IReadOnlyList<double> Reference, IReadOnlyList<OnsetTruth.Stretch> Stretches)
+/// <param name="Classes">The sound class of each reference onset (of the first event where several were merged), or
+/// null when unknown.</param>
+public sealed record OnsetTruth(IReadOnlyList<double> Reference, IReadOnlyList<OnsetTruth.Stretch> Stretches,
+    IReadOnlyList<string>? Classes = null)
 {
     /// <summary>Reference onsets closer than this (seconds) to the previous kept one are merged into it.</summary>
     public const double MergeSeconds = 0.05;
@@ -44,7 +47,7 @@ public sealed record OnsetTruth(IReadOnlyList<double> Reference, IReadOnlyList<O
     public static OnsetTruth For(CorpusClip clip)
     {
         ArgumentNullException.ThrowIfNull(clip);
-        var reference = new List<double>();
+        var reference = new List<(double Time, string Class)>();
         var stretches = new List<Stretch>();
         foreach (var e in clip.Events)
         {
@@ -56,7 +59,7 @@ public sealed record OnsetTruth(IReadOnlyList<double> Reference, IReadOnlyList<O
             }
             else if (kind == OnsetKind.Sharp && e.OnScreen)
             {
-                reference.Add(e.TStart);
+                reference.Add((e.TStart, e.Class));
                 stretches.Add(new Stretch(e.TStart, e.TEnd, Body: true));
             }
             else if (kind is OnsetKind.Sharp or OnsetKind.Gradual)
@@ -65,17 +68,18 @@ public sealed record OnsetTruth(IReadOnlyList<double> Reference, IReadOnlyList<O
             }
         }
 
-        reference.Sort();
         var merged = new List<double>(reference.Count);
-        foreach (var r in reference)
+        var classes = new List<string>(reference.Count);
+        foreach (var (time, cls) in reference.OrderBy(r => r.Time)) // stable: events at one time keep the corpus's order
         {
-            if (merged.Count == 0 || r - merged[^1] >= MergeSeconds)
+            if (merged.Count == 0 || time - merged[^1] >= MergeSeconds)
             {
-                merged.Add(r);
+                merged.Add(time);
+                classes.Add(cls);
             }
         }
 
-        return new OnsetTruth(merged, stretches);
+        return new OnsetTruth(merged, stretches, classes);
     }
 
     /// <summary>A sharp event is masked when another source is sounding at its start at least this many dB louder

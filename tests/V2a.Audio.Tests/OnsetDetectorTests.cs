@@ -212,6 +212,7 @@ public class OnsetDetectorTests
         Assert.Equal(1, score.Matched);
         Assert.Equal(-0.01, score.Errors.Single(), 1e-12);
         Assert.Equal(0.5, score.Recall);
+        Assert.Equal([false, true], score.ReferenceFound);
     }
 
     [Fact]

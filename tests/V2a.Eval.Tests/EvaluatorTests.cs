@@ -87,8 +87,16 @@ public sealed class EvaluatorTests(ShippedReference shipped, TinyCorpus corpus) 
         Assert.Equal(r.Offset.RealMeanAbsSeconds, r.Offset.MeanAbsSeconds);
         Assert.True(r.Speed.RealTimeFactor > 0);
 
+        // And by class too: every class's reference onsets are found as often as in the real audio, and the
+        // classes' reference onsets add up to the pooled count
+        Assert.NotNull(r.OnsetRecallByClass);
+        Assert.NotEmpty(r.OnsetRecallByClass);
+        Assert.All(r.OnsetRecallByClass, c => Assert.Equal(c.Real, c.Generated));
+        Assert.Equal(r.Onsets.Reference, r.OnsetRecallByClass.Sum(c => c.Reference));
+
         // And the report has its markdown, two clip figures and the two histograms
         Assert.Contains("## Summary", File.ReadAllText(Path.Combine(report, "report.md")));
+        Assert.Contains("| class | reference onsets | found in generated | found in real audio |", File.ReadAllText(Path.Combine(report, "report.md")));
         Assert.Equal(2, Directory.GetFiles(report, "clip-*.png").Length);
         Assert.True(File.Exists(Path.Combine(report, "onset-errors.png")));
         Assert.True(File.Exists(Path.Combine(report, "av-offsets.png")));

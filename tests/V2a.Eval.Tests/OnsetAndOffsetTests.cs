@@ -39,6 +39,31 @@ public class OnsetAccuracyTests
         Assert.Equal(30, accuracy.MedianAbsoluteErrorMs, 6);
         Assert.Equal(70, accuracy.P90AbsoluteErrorMs, 6);
     }
+
+    [Fact]
+    public void Counts_each_class_s_reference_onsets_and_those_found_within_50_ms()
+    {
+        // Given two clips: knocks at 1 and 3 s (the second found 80 ms late) and a bell at 2 s found, then a bell missed
+        var generated = new OnsetAccuracy();
+        var real = new OnsetAccuracy();
+        var first = new OnsetTruth([1.0, 2.0, 3.0], [], ["door_knock", "bell", "door_knock"]);
+        var second = new OnsetTruth([0.5], [], ["bell"]);
+        generated.Add(first, [1.01, 2.0, 3.08]);
+        generated.Add(second, [4.0]);
+        real.Add(first, [1.0, 2.0, 3.0]);
+        real.Add(second, [0.5]);
+
+        // Then by class: knocks 1 of 2, bells 1 of 2 in the generated audio; all found in the real audio
+        Assert.Equal([new ClassOnsetRecall("bell", 2, 1), new ClassOnsetRecall("door_knock", 2, 1)], generated.RecallByClass);
+        Assert.Equal(
+            [new ClassOnsetResult("bell", 2, 1, 2), new ClassOnsetResult("door_knock", 2, 1, 2)],
+            Evaluator.RecallByClass(generated, real));
+
+        // And a clip whose truth names no classes adds to the pooled counts only
+        generated.Add([1.0], [1.0]);
+        Assert.Equal(4, generated.RecallByClass.Sum(c => c.Reference));
+        Assert.Equal(5, generated.Tight.Reference);
+    }
 }
 
 public class AvOffsetTests

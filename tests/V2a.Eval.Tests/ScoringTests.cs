@@ -93,6 +93,22 @@ public class OnsetTruthTests
     }
 
     [Fact]
+    public void Each_reference_onset_keeps_its_class_and_merged_onsets_keep_the_first_ones()
+    {
+        // Given a bell at 2 s listed before a knock at 1 s, and a bounce 30 ms after the knock
+        var clip = Corpus.Clip(
+            Corpus.Event(SoundClasses.Bell, 2.0),
+            Corpus.Event(SoundClasses.DoorKnock, 1.0),
+            Corpus.Event(SoundClasses.ImpactRubber, 1.03));
+
+        var truth = OnsetTruth.For(clip);
+
+        // Then the onsets are in time order with their classes, and the bounce merged into the knock is the knock's
+        Assert.Equal([1.0, 2.0], truth.Reference);
+        Assert.Equal([SoundClasses.DoorKnock, SoundClasses.Bell], truth.Classes);
+    }
+
+    [Fact]
     public void Inner_attacks_of_one_sound_are_set_aside_after_the_tolerance_but_a_double_detection_counts()
     {
         // Given a two-tone chirp at 1.0 s lasting 0.12 s (its second tone starts at 1.06 s)

@@ -40,8 +40,15 @@ public sealed class OnsetAccuracy
     private int _detectedLoose;
     private int _matchedTight;
     private int _matchedLoose;
+    private readonly SortedDictionary<string, (int Reference, int Found)> _byClass = new(StringComparer.Ordinal);
 
     public int Clips { get; private set; }
+
+    /// <summary>Per sound class, over the clips whose truth names its reference onsets' classes: how many reference
+    /// onsets it has and how many were found at ±50 ms — recall by class (detections carry no class, so there is no
+    /// precision by class).</summary>
+    public IReadOnlyList<ClassOnsetRecall> RecallByClass =>
+        _byClass.Select(kv => new ClassOnsetRecall(kv.Key, kv.Value.Reference, kv.Value.Found)).ToList();
 
     /// <summary>Signed timing errors in seconds (detected − reference) of every ±100 ms match so far.</summary>
     public IReadOnlyList<double> Errors => _errors;
@@ -66,6 +73,15 @@ public sealed class OnsetAccuracy
         _matchedTight += tight.Matched;
         _matchedLoose += loose.Matched;
         _errors.AddRange(loose.Errors);
+        if (truth.Classes is { } classes)
+        {
+            for (var i = 0; i < classes.Count; i++)
+            {
+                var (n, found) = _byClass.GetValueOrDefault(classes[i]);
+                _byClass[classes[i]] = (n + 1, found + (tight.ReferenceFound[i] ? 1 : 0));
+            }
+        }
+
         Clips++;
     }
 
@@ -81,6 +97,13 @@ public sealed class OnsetAccuracy
 
     /// <summary>Mean signed error in milliseconds (positive: sounds come late), NaN when none.</summary>
     public double MeanSignedErrorMs => _errors.Count == 0 ? double.NaN : _errors.Average() * 1000;
+}
+
+/// <summary>One sound class's reference onsets and how many of them were found (±50 ms).</summary>
+public sealed record ClassOnsetRecall(string Class, int Reference, int Found)
+{
+    /// <summary>Found / reference (NaN when the class had no reference onset).</summary>
+    public double Recall => Reference == 0 ? double.NaN : (double)Found / Reference;
 }
 
 /// <summary>Small statistics over plain sequences.</summary>

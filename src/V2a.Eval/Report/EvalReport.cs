@@ -67,6 +67,19 @@ public static class EvalReport
             s.AppendLine($"| {name} | {o.Reference} | {o.Detected} | {F(o.Precision50, "0.000")} | {F(o.Recall50, "0.000")} | {F(o.F1At50, "0.000")} | {F(o.Precision100, "0.000")} | {F(o.Recall100, "0.000")} | {F(o.F1At100, "0.000")} | {F(o.MedianErrorMs, "0.0")} | {F(o.P90ErrorMs, "0.0")} | {F(o.MeanSignedErrorMs, "+0.0;-0.0")} |");
         }
 
+        if (r.OnsetRecallByClass is { Count: > 0 } onsetClasses)
+        {
+            s.AppendLine();
+            s.AppendLine("By class: how many of each class's reference onsets the audio has within ±50 ms (recall; a detection has no class, so there is no precision by class).");
+            s.AppendLine();
+            s.AppendLine("| class | reference onsets | found in generated | found in real audio |");
+            s.AppendLine("|---|---|---|---|");
+            foreach (var c in onsetClasses.OrderBy(c => c.Reference == 0 ? 1 : (double)c.Generated / c.Reference).ThenBy(c => c.Class, StringComparer.Ordinal))
+            {
+                s.AppendLine($"| {c.Class} | {c.Reference} | {c.Generated} ({P(c.Reference == 0 ? double.NaN : (double)c.Generated / c.Reference)}) | {c.Real} ({P(c.Reference == 0 ? double.NaN : (double)c.Real / c.Reference)}) |");
+            }
+        }
+
         s.AppendLine();
         s.AppendLine($"![onset errors]({onsetFigure})");
         s.AppendLine();
