@@ -75,6 +75,11 @@ public sealed class OnsetAccuracy
         _errors.AddRange(loose.Errors);
         if (truth.Classes is { } classes)
         {
+            if (classes.Count != reference.Count)
+            {
+                throw new ArgumentException($"the onset truth names {classes.Count} classes for {reference.Count} reference onsets", nameof(truth));
+            }
+
             for (var i = 0; i < classes.Count; i++)
             {
                 var (n, found) = _byClass.GetValueOrDefault(classes[i]);
