@@ -57,16 +57,7 @@ var head = new OnsetAccuracy();
 for (var i = 0; i < rows.Count; i++)
 {
     var (x, times) = rows[i];
-    var peaks = new List<double>();
-    for (var j = 0; j < x.Length; j++)
-    {
-        if (x[j] >= threshold && (j == 0 || x[j] >= x[j - 1]) && (j == x.Length - 1 || x[j] > x[j + 1]))
-        {
-            peaks.Add(times[j]);
-        }
-    }
-
-    head.Add(truths[i], peaks);
+    head.Add(truths[i], V2a.Model.Training.SyncLoss.Peaks(x, 0, x.Length, threshold).Select(j => times[j]).ToList());
 }
 
 Console.WriteLine(string.Create(inv, $"{args[0]} ({model.ModelId}) on {val.Count} held-out clips of {args[1]}: onset head from the video alone"));

@@ -97,16 +97,7 @@ for (var step = 1; step <= int.Parse(args[3]); step++)
         var byClass = new V2a.Eval.Metrics.OnsetAccuracy();
         for (var r = 0; r < val.Count; r++)
         {
-            var peaks = new List<double>();
-            for (var j = 0; j < F; j++)
-            {
-                var x = pv[(r * F) + j];
-                if (x >= threshold && (j == 0 || x >= pv[(r * F) + j - 1]) && (j == F - 1 || x > pv[(r * F) + j + 1]))
-                {
-                    peaks.Add(j / 25.0);
-                }
-            }
-
+            var peaks = V2a.Model.Training.SyncLoss.Peaks(pv, r * F, F, threshold).Select(j => j / 25.0).ToList();
             byClass.Add(truth[val.ClipIds[r]], peaks);
         }
 

@@ -101,6 +101,21 @@ public static class SyncLoss
             : (positiveRanks - (positives * (positives + 1) / 2.0)) / (positives * (double)negatives);
     }
 
+    /// <summary>The peaks of one row of scores, <paramref name="length"/> values from <paramref name="start"/>: the
+    /// positions (from the row's start) of the local maxima at or above <paramref name="threshold"/>; of a run of equal
+    /// values, the last.</summary>
+    public static IEnumerable<int> Peaks(IReadOnlyList<float> scores, int start, int length, float threshold)
+    {
+        for (var j = 0; j < length; j++)
+        {
+            var x = scores[start + j];
+            if (x >= threshold && (j == 0 || x >= scores[start + j - 1]) && (j == length - 1 || x > scores[start + j + 1]))
+            {
+                yield return j;
+            }
+        }
+    }
+
     /// <summary>
     /// Onset detection from the head's scores, as a detector would use it: in each row of <paramref name="rowLength"/>
     /// tokens, the local maxima at or above the threshold that lets through as many tokens as there are onsets in all;
@@ -120,16 +135,7 @@ public static class SyncLoss
         int hits = 0, falseAlarms = 0, misses = 0;
         for (var row = 0; row + rowLength <= scores.Count; row += rowLength)
         {
-            var peaks = new List<double>();
-            for (var j = 0; j < rowLength; j++)
-            {
-                var x = scores[row + j];
-                if (x >= threshold && (j == 0 || x >= scores[row + j - 1]) && (j == rowLength - 1 || x > scores[row + j + 1]))
-                {
-                    peaks.Add(j);
-                }
-            }
-
+            var peaks = Peaks(scores, row, rowLength, threshold).Select(j => (double)j).ToList();
             var onsetTokens = Enumerable.Range(0, rowLength).Where(j => labels[row + j] > 0.5f).Select(j => (double)j).ToList();
             var matched = V2a.Audio.OnsetDetector.Match(onsetTokens, peaks, tolerance).Matched;
             hits += matched;

@@ -93,5 +93,15 @@ public class SyncLossTests
         Assert.Equal(4.0 / 6, f1, 12);
         Assert.Equal(0, SyncLoss.PeakF1(scores, labels, 6, tolerance: 0).Hits);
     }
+
+    [Fact]
+    public void Peaks_are_the_local_maxima_of_a_row_at_or_above_the_threshold_and_a_plateau_s_last()
+    {
+        // Given a row of 7 scores inside a longer list, with a plateau at 3–4 and a maximum under the threshold at 6
+        float[] scores = [9, /* row */ 0.8f, 0.2f, 0.5f, 0.6f, 0.6f, 0.1f, 0.4f, /* next */ 9];
+
+        // Then its peaks at threshold 0.5 are 0 (at the row's start, whatever precedes it) and 4, the plateau's last
+        Assert.Equal([0, 4], SyncLoss.Peaks(scores, 1, 7, 0.5f));
+    }
 }
 
