@@ -63,7 +63,7 @@ public sealed record CorpusClip
     /// <summary>The clip's own seed (FoleyWorld); null for imported clips.</summary>
     public long? Seed { get; init; }
 
-    /// <summary>"foleyworld 1.1", or "import" for real footage.</summary>
+    /// <summary>"foleyworld 1.2", or "import" for real footage.</summary>
     public required string Generator { get; init; }
 
     public required IReadOnlyList<string> Captions { get; init; }

@@ -15,7 +15,7 @@ namespace V2a.Corpus;
 public static class FoleyWorld
 {
     /// <summary>Meta "generator": changes whenever the same seed would give a different clip.</summary>
-    public const string Generator = "foleyworld 1.1";
+    public const string Generator = "foleyworld 1.2";
 
     public const string Licence = "CC0-1.0";
 

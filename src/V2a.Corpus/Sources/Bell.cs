@@ -93,7 +93,7 @@ public sealed class StruckBell : Source
             var dt = t - Events[i].TStart;
             if (dt >= 0)
             {
-                a += -_side * 0.08 * _strength[i] * Math.Exp(-dt / 1.2) * Math.Sin(2 * Math.PI * 1.6 * dt);
+                a += -_side * 0.2 * _strength[i] * Math.Exp(-dt / 1.2) * Math.Sin(2 * Math.PI * 1.6 * dt);
             }
         }
 
@@ -135,8 +135,8 @@ public sealed class StruckBell : Source
         // The mallet: a handle from a pivot above and to the side, its head at the computed gap.
         var head = new SKPoint((float)(ContactX + (_side * (Gap(t) + (s * 0.12)))), (float)BellMidY);
         var pivot = new SKPoint((float)(_slot.X + (_side * _size * 1.6)), hy);
-        c.DrawLine(pivot, head, dc.Stroke(_mallet, dc.Px(1.6)));
-        c.DrawCircle(head, s * 0.13f, dc.Fill(Colors.Shade(_mallet, 0.7)));
+        c.DrawLine(pivot, head, dc.Stroke(_mallet, Math.Max(dc.Px(1.6), s * 0.12f)));
+        c.DrawCircle(head, s * 0.25f, dc.Fill(Colors.Shade(_mallet, 0.7)));
     }
 
     public override void Synthesize(StemBuilder stem)

@@ -6,7 +6,8 @@ using V2a.Corpus.Synth;
 namespace V2a.Corpus.Sources;
 
 /// <summary>
-/// bird — a bird on a branch sings phrases of chirps (an event per syllable, its beak open while it sounds), and
+/// bird — a bird on a branch sings phrases of chirps (an event per syllable; while it sounds the beak gapes, the head
+/// rises, the tail flicks and the body puffs, drawn to show at 64×64), and
 /// sometimes flies off or arrives, each flight an event from its first wing beat (one whoosh per downstroke).
 /// </summary>
 public sealed class Bird : Source
@@ -27,7 +28,7 @@ public sealed class Bird : Source
         Visible = visible;
         _ctx = ctx;
         _slot = slot;
-        _size = rng.Uniform(0.035, 0.06) * (0.6 + (0.4 * slot.Scale));
+        _size = rng.Uniform(0.055, 0.085) * (0.6 + (0.4 * slot.Scale));
         _onGround = rng.Chance(0.3);
         _perchX = slot.X;
         _perchY = _onGround ? slot.BaseY - (_size * 0.6) : rng.Uniform(0.2, Math.Max(0.25, ctx.Stage.HorizonY));
@@ -144,7 +145,7 @@ public sealed class Bird : Source
         foreach (var (ev, dur, _) in _syllables)
         {
             var s = Events[ev].TStart;
-            if (t >= s - 0.02 && t < s + dur + 0.02)
+            if (t >= s && t < s + dur)
             {
                 return true;
             }
@@ -172,19 +173,19 @@ public sealed class Bird : Source
         using (var tail = new SKPathBuilder())
         {
             tail.MoveTo(-s * 0.5f, 0);
-            tail.LineTo(-s * 1.05f, -s * (sing ? 0.35f : 0.15f));
+            tail.LineTo(-s * 1.05f, -s * (sing ? 0.6f : 0.15f));
             tail.LineTo(-s * 1.0f, s * 0.1f);
             tail.Close();
             c.DrawPath(tail, dc.Fill(_wing));
         }
 
-        c.DrawOval(0, 0, s * 0.6f, s * 0.4f, dc.Fill(_body));
-        var headUp = sing ? s * 0.08f : 0;
+        c.DrawOval(0, 0, s * 0.6f, s * (sing ? 0.48f : 0.4f), dc.Fill(_body));
+        var headUp = sing ? s * 0.25f : 0;
         c.DrawCircle(s * 0.5f, (-s * 0.32f) - headUp, s * 0.27f, dc.Fill(_body));
         c.DrawCircle(s * 0.58f, (-s * 0.38f) - headUp, s * 0.05f, dc.Fill(SKColors.Black));
         using (var beak = new SKPathBuilder())
         {
-            var open = sing ? s * 0.12f : s * 0.01f;
+            var open = sing ? s * 0.22f : s * 0.01f;
             beak.MoveTo(s * 0.72f, (-s * 0.36f) - headUp - open);
             beak.LineTo(s * 1.02f, (-s * 0.3f) - headUp);
             beak.LineTo(s * 0.72f, (-s * 0.24f) - headUp + open);

@@ -116,7 +116,11 @@ public sealed class Door : Source
         return after < 0.12 ? 0.05 * Math.Sin(Math.PI * after / 0.12) : 0;
     }
 
-    /// <summary>Knocker lift in radians: raised before each knock and dropped onto the plate at the knock time.</summary>
+    /// <summary>
+    /// Knocker lift in radians before each knock: raised over 0.1 s, held, then let fall for the last 40 ms (one frame
+    /// interval at 25 fps), gathering speed until it hits the plate at the knock time. So the frame before a knock
+    /// shows the ring still up and the knock's own frame shows it down.
+    /// </summary>
     private double Lift(double t)
     {
         if (_slam)
@@ -124,14 +128,24 @@ public sealed class Door : Source
             return 0;
         }
 
+        const double top = 1.4, raise = 0.1, hold = 0.02, fall = 0.04;
         var lift = 0.0;
         foreach (var e in Events)
         {
             var dt = t - e.TStart;
-            if (dt >= -0.14 && dt < 0)
+            if (dt >= -fall && dt < 0)
             {
-                var u = -dt / 0.14;
-                lift = Math.Max(lift, 1.2 * Math.Sin(Math.PI * Math.Min(1, u * 1.3) / 2) * (u < 0.45 ? u / 0.45 : 1));
+                var u = (dt + fall) / fall;
+                lift = Math.Max(lift, top * (1 - (u * u)));
+            }
+            else if (dt >= -fall - hold && dt < -fall)
+            {
+                lift = top;
+            }
+            else if (dt >= -fall - hold - raise && dt < -fall - hold)
+            {
+                var u = (dt + fall + hold + raise) / raise;
+                lift = Math.Max(lift, top * Math.Sin(Math.PI * u / 2) * Math.Sin(Math.PI * u / 2));
             }
         }
 
@@ -173,13 +187,16 @@ public sealed class Door : Source
         {
             // Knocker: a ring hanging from a boss; lifted, it swings out toward the viewer and looks shorter.
             var ky = (float)KnockerY;
-            var r = w * 0.14f;
+            var r = w * 0.3f;
             var lift = Lift(t);
             c.DrawCircle(x, ky - r, r * 0.3f, dc.Fill(Colors.Shade(_knocker, 0.7)));
             c.DrawCircle(x, ky + (r * 0.6f), r * 0.25f, dc.Fill(Colors.Shade(_knocker, 0.6)));
             var ringCy = ky - r + (float)(r * Math.Cos(lift));
             var ringH = (float)(r * Math.Max(0.15, Math.Cos(lift)));
-            c.DrawOval(x, ringCy, r, ringH, dc.Stroke(_knocker, Math.Max(dc.Px(1.5), r * 0.25f)));
+            // A dark rim under the ring keeps it seen on a door of its own colour.
+            var ringW = Math.Max(dc.Px(1.5), r * 0.25f);
+            c.DrawOval(x, ringCy, r, ringH, dc.Stroke(Colors.Shade(_knocker, 0.3), ringW * 1.8f));
+            c.DrawOval(x, ringCy, r, ringH, dc.Stroke(_knocker, ringW));
         }
     }
 
