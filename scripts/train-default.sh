@@ -18,6 +18,8 @@
 #                                notes; 1,000 steps at lr 1e-4)
 #   8. the package              (RUN-rings/model → models/default: config, EMA weights, vocab, card, ledger)
 # Every stage is resumable: run the script again after a kill and it continues where it stopped.
+# The corpora are the current FoleyWorld's (1.2 since 2026-11-29: larger birds, knockers and bells, the same audio); the
+# shipped default was trained on 1.1's pictures (models/default/MODEL_CARD.md, "What limits it", first entry).
 # Settings (environment): V2A_TRAIN_WORK (work folder, default .v2a/train-default), V2A_TRAIN_CLIPS
 # (corpus size, default 2000), V2A_TRAIN_STEPS (default 8000 ≈ 4.5–6 h on 2 cores at about 30 steps a minute; stage 4
 # adds 2,000 more clips (12 min) and their shards (13 min), stages 5, 6 and 7 1,000 steps each, 0.6–0.8 h),
