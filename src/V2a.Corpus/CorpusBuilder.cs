@@ -36,8 +36,9 @@ public sealed record CorpusMakeResult(int Made, int AlreadyThere, int Total, dou
 /// <summary>
 /// Builds (or completes) a FoleyWorld corpus folder. Resumable: a clip is done when clips/ID.json (its meta line,
 /// written last and atomically) exists beside its .mp4 and .flac; a re-run renders only what is missing.
-/// meta.jsonl is rebuilt from the per-clip files, in id order, every few seconds and at the end, always
-/// atomically, so a killed run leaves a valid meta.jsonl (possibly missing the newest clips until the next run).
+/// meta.jsonl is rebuilt from the per-clip files, in id order, every few seconds and at the end (written only when it
+/// changed), always atomically, so a killed run leaves a valid meta.jsonl (possibly missing the newest clips until the
+/// next run).
 /// </summary>
 public static class CorpusBuilder
 {
@@ -232,7 +233,15 @@ public static class CorpusBuilder
             }
         }
 
-        AtomicFile.WriteAllText(Path.Combine(dir, CorpusReader.MetaFile), text.ToString());
+        // Unchanged text is not written again: a rerun of a finished corpus leaves meta.jsonl's time alone, so shards
+        // made from it do not look stale to a script that compares the two (scripts/train-default.sh).
+        var meta = Path.Combine(dir, CorpusReader.MetaFile);
+        var content = text.ToString();
+        if (!File.Exists(meta) || File.ReadAllText(meta) != content)
+        {
+            AtomicFile.WriteAllText(meta, content);
+        }
+
         return count;
     }
 }

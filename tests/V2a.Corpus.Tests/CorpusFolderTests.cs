@@ -90,6 +90,26 @@ public class CorpusFolderTests
     }
 
     [Fact]
+    public void A_rerun_of_a_finished_corpus_leaves_its_meta_untouched()
+    {
+        // Given a finished corpus whose meta.jsonl is older than the shards made from it
+        using var tmp = new TempDir();
+        var options = new CorpusMakeOptions { OutDir = tmp.Path, Clips = 2, Seconds = 2, Seed = 5 };
+        CorpusBuilder.Make(options);
+        var meta = Path.Combine(tmp.Path, "meta.jsonl");
+        var stamp = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(meta, stamp);
+
+        // When the same command runs again (scripts/train-default.sh does, on every resume)
+        var result = CorpusBuilder.Make(options);
+
+        // Then nothing was made and meta.jsonl was not rewritten, so nothing downstream looks stale
+        Assert.Equal(0, result.Made);
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(meta));
+        Assert.Equal(2, CorpusReader.Read(tmp.Path).Count());
+    }
+
+    [Fact]
     public void A_rerun_with_other_settings_is_refused()
     {
         using var tmp = new TempDir();
